@@ -5,4 +5,3 @@ from theano.graph.basic import Apply, Constant, Node, Variable, clone_replace  #
 from theano.graph.fg import FunctionGraph, InconsistencyError, MissingInputError  # noqa: F401
 from theano.graph.op import Op, PureOp  # noqa: F401
 from theano.graph.type import Generic, Type, generic  # noqa: F401
-

@@ -16,7 +16,20 @@ from theano.graph.op import Op
 from theano.graph.type import Generic, Type, generic
 
 __all__ = [
-    "Apply", "Constant", "FunctionGraph", "Generic", "InconsistencyError", "MissingInputError",
-    "Node", "Op", "Type", "Variable", "ancestors", "clone", "clone_replace", "generic",
-    "graph_inputs", "io_toposort",
+    "Apply",
+    "Constant",
+    "FunctionGraph",
+    "Generic",
+    "InconsistencyError",
+    "MissingInputError",
+    "Node",
+    "Op",
+    "Type",
+    "Variable",
+    "ancestors",
+    "clone",
+    "clone_replace",
+    "generic",
+    "graph_inputs",
+    "io_toposort",
 ]

@@ -184,8 +184,11 @@ class Apply(Node):
             node.inputs = list(inputs)
             return node
         if strict:
-            bad = [(i, a.type, b.type) for i, (a, b) in enumerate(zip(inputs, self.inputs))
-                   if a.type != b.type]
+            bad = [
+                (i, a.type, b.type)
+                for i, (a, b) in enumerate(zip(inputs, self.inputs))
+                if a.type != b.type
+            ]
             raise TypeError(f"{self.op}: new inputs change types {bad}")
         node = self.op.make_node(*inputs)
         for new, old in zip(node.outputs, self.outputs):

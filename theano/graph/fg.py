@@ -163,8 +163,9 @@ class FunctionGraph:
 
     def clone_get_equiv(self):
         memo = clone_get_equiv(self.inputs, self.outputs, copy_inputs=True)
-        fg = FunctionGraph([memo[i] for i in self.inputs], [memo[o] for o in self.outputs],
-                           clone=False)
+        fg = FunctionGraph(
+            [memo[i] for i in self.inputs], [memo[o] for o in self.outputs], clone=False
+        )
         return fg, memo
 
     def clone(self):

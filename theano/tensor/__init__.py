@@ -1,5 +1,9 @@
-"""Tensors: `TensorType` so far; the variables, constructors and ops land next."""
+"""Tensors: types, variables and constructors so far; the ops land next."""
 
-from theano.tensor.type import TensorType
+from theano.tensor import type as _type
+from theano.tensor.type import TensorType, tensor
+from theano.tensor.var import TensorConstant, TensorVariable
 
-__all__ = ["TensorType"]
+globals().update(_type.CONSTRUCTORS)
+
+__all__ = ["TensorConstant", "TensorType", "TensorVariable", "tensor"]  # + constructors

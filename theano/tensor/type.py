@@ -115,3 +115,68 @@ def _describe(data):
     if isinstance(data, np.ndarray):
         return f"an ndarray of dtype {data.dtype} and shape {data.shape}"
     return f"{type(data).__name__} {data!r}"
+
+
+def _attach_variable_classes():
+    from theano.tensor.var import TensorConstant, TensorVariable
+
+    TensorType.Variable = TensorVariable
+    TensorType.Constant = TensorConstant
+
+
+_attach_variable_classes()
+
+_PREFIX_DTYPES = {
+    "b": "int8", "w": "int16", "i": "int32", "l": "int64",
+    "f": "float32", "d": "float64", "c": "complex64", "z": "complex128",
+}  # fmt: skip
+
+
+def tensor(dtype=None, broadcastable=(), name=None):
+    """A free tensor variable of ``dtype`` (default floatX) and broadcastable pattern."""
+    return TensorType(dtype or config.floatX, broadcastable)(name)
+
+
+def _constructor(pattern, kind):
+    def make(name=None, dtype=None):
+        return TensorType(dtype or config.floatX, pattern)(name)
+
+    make.__name__ = kind
+    make.__doc__ = f"A symbolic {kind} (broadcastable pattern {pattern}) named ``name``."
+    return make
+
+
+def _plural(single):
+    def make(*names, dtype=None):
+        if len(names) == 1 and isinstance(names[0], int):
+            return [single(dtype=dtype) for _ in range(names[0])]
+        return [single(n, dtype=dtype) for n in names]
+
+    return make
+
+
+_KINDS = {
+    "scalar": (), "vector": (False,), "matrix": (False, False), "row": (True, False),
+    "col": (False, True), "tensor3": (False,) * 3, "tensor4": (False,) * 4,
+    "tensor5": (False,) * 5,
+}  # fmt: skip
+
+_PLURALS = {"matrix": "matrices"}
+
+CONSTRUCTORS = {}
+for _kind, _pattern in _KINDS.items():
+    _many = _PLURALS.get(_kind, _kind + "s")
+    _generic = _constructor(_pattern, _kind)
+    CONSTRUCTORS[_kind] = _generic
+    CONSTRUCTORS[_many] = _plural(_generic)
+    for _prefix, _dtype in _PREFIX_DTYPES.items():
+
+        def _typed(name=None, _g=_generic, _d=_dtype):
+            return _g(name, dtype=_d)
+
+        _typed.__name__ = _prefix + _kind
+        CONSTRUCTORS[_prefix + _kind] = _typed
+        CONSTRUCTORS[_prefix + _many] = _plural(
+            lambda name=None, dtype=None, _g=_generic, _d=_dtype: _g(name, dtype=_d)
+        )
+globals().update(CONSTRUCTORS)

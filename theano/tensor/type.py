@@ -6,6 +6,7 @@ import numpy as np
 
 from theano.configdefaults import config
 from theano.graph.type import Type
+from theano.tensor.var import TensorConstant, TensorVariable
 
 _PATTERN_NAMES = {
     (): "scalar",
@@ -25,6 +26,9 @@ class TensorType(Type):
     ``broadcastable[i]`` is True when dimension ``i`` always has length 1 and may
     broadcast against any length; only such dimensions broadcast.
     """
+
+    Variable = TensorVariable
+    Constant = TensorConstant
 
     def __init__(self, dtype, broadcastable, name=None):
         self.dtype = str(np.dtype(config.floatX if dtype == "floatX" else dtype))
@@ -117,15 +121,6 @@ def _describe(data):
     return f"{type(data).__name__} {data!r}"
 
 
-def _attach_variable_classes():
-    from theano.tensor.var import TensorConstant, TensorVariable
-
-    TensorType.Variable = TensorVariable
-    TensorType.Constant = TensorConstant
-
-
-_attach_variable_classes()
-
 _PREFIX_DTYPES = {
     "b": "int8", "w": "int16", "i": "int32", "l": "int64",
     "f": "float32", "d": "float64", "c": "complex64", "z": "complex128",
@@ -137,8 +132,8 @@ def tensor(dtype=None, broadcastable=(), name=None):
     return TensorType(dtype or config.floatX, broadcastable)(name)
 
 
-def _constructor(pattern, kind):
-    def make(name=None, dtype=None):
+def _constructor(pattern, kind, default_dtype=None):
+    def make(name=None, dtype=default_dtype):
         return TensorType(dtype or config.floatX, pattern)(name)
 
     make.__name__ = kind
@@ -147,10 +142,10 @@ def _constructor(pattern, kind):
 
 
 def _plural(single):
-    def make(*names, dtype=None):
+    def make(*names, **dtype):
         if len(names) == 1 and isinstance(names[0], int):
-            return [single(dtype=dtype) for _ in range(names[0])]
-        return [single(n, dtype=dtype) for n in names]
+            return [single(**dtype) for _ in range(names[0])]
+        return [single(n, **dtype) for n in names]
 
     return make
 
@@ -166,17 +161,8 @@ _PLURALS = {"matrix": "matrices"}
 CONSTRUCTORS = {}
 for _kind, _pattern in _KINDS.items():
     _many = _PLURALS.get(_kind, _kind + "s")
-    _generic = _constructor(_pattern, _kind)
-    CONSTRUCTORS[_kind] = _generic
-    CONSTRUCTORS[_many] = _plural(_generic)
-    for _prefix, _dtype in _PREFIX_DTYPES.items():
-
-        def _typed(name=None, _g=_generic, _d=_dtype):
-            return _g(name, dtype=_d)
-
-        _typed.__name__ = _prefix + _kind
-        CONSTRUCTORS[_prefix + _kind] = _typed
-        CONSTRUCTORS[_prefix + _many] = _plural(
-            lambda name=None, dtype=None, _g=_generic, _d=_dtype: _g(name, dtype=_d)
-        )
+    for _prefix, _dtype in [("", None), *_PREFIX_DTYPES.items()]:
+        _single = _constructor(_pattern, _prefix + _kind, _dtype)
+        CONSTRUCTORS[_prefix + _kind] = _single
+        CONSTRUCTORS[_prefix + _many] = _plural(_single)
 globals().update(CONSTRUCTORS)

@@ -33,6 +33,8 @@ def test_plural_forms_and_default_dtype():
     assert len(T.dmatrices(3)) == 3 and T.dmatrices(3)[0].dtype == "float64"
     a, b = T.iscalars("a", "b")
     assert a.dtype == "int32" and b.name == "b"
+    assert [v.dtype for v in T.fvectors(2)] == ["float32", "float32"]
+    assert T.vectors("a", dtype="int8")[0].dtype == "int8"
     assert T.matrix("m", dtype="int8").dtype == "int8"
     assert T.tensor("float32", (False, True), "t").type == T.TensorType("float32", (False, True))
 

@@ -5,4 +5,53 @@ from theano.configparser import change_flags
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["__version__", "change_flags", "config"]
+from theano import (
+    gradient,
+    printing,
+    tensor,
+)
+from theano.compile import (
+    FAST_COMPILE,
+    FAST_RUN,
+    Function,
+    In,
+    Mode,
+    Out,
+    Param,
+    SharedVariable,
+    function,
+    shared,
+)
+from theano.gradient import Lop, Rop, grad
+from theano.graph.basic import Apply, Constant, Variable
+from theano.printing import debugprint, pp
+
+dprint = debugprint
+
+__all__ = [
+    "FAST_COMPILE",
+    "FAST_RUN",
+    "Apply",
+    "Constant",
+    "Function",
+    "In",
+    "Lop",
+    "Mode",
+    "Out",
+    "Param",
+    "Rop",
+    "SharedVariable",
+    "Variable",
+    "__version__",
+    "change_flags",
+    "config",
+    "debugprint",
+    "dprint",
+    "function",
+    "grad",
+    "gradient",
+    "pp",
+    "printing",
+    "shared",
+    "tensor",
+]  # fmt: skip

@@ -1,9 +1,37 @@
-"""Tensors: types, variables and constructors so far; the ops land next."""
+"""`theano.tensor` (imported as ``T``): tensor types, constructors and ops."""
 
 from theano.tensor import type as _type
+from theano.tensor.basic import as_tensor, as_tensor_variable, autocast, constant
+from theano.tensor.elemwise import CAReduce, DimShuffle, Elemwise, dimshuffle
+from theano.tensor.math import *
+from theano.tensor.math import __all__ as _math_all
+from theano.tensor.shape import alloc, flatten, reshape, shape, shape_i
+from theano.tensor.subtensor import inc_subtensor, set_subtensor
 from theano.tensor.type import TensorType, tensor
 from theano.tensor.var import TensorConstant, TensorVariable
 
 globals().update(_type.CONSTRUCTORS)
 
-__all__ = ["TensorConstant", "TensorType", "TensorVariable", "tensor"]  # + constructors
+# The gradient family sits a layer above tensors; T.grad etc. resolve on first use.
+_FROM_GRADIENT = ("grad", "jacobian", "hessian", "Rop", "Lop", "verify_grad")
+
+
+def __getattr__(name):
+    if name in _FROM_GRADIENT:
+        from theano import gradient
+
+        return getattr(gradient, name)
+    if name == "sharedvar":
+        import theano.tensor.sharedvar as mod
+
+        return mod
+    raise AttributeError(f"module 'theano.tensor' has no attribute {name!r}")
+
+
+__all__ = [  # noqa: PLE0604 (the constructors and math names are strings too)
+    "CAReduce", "DimShuffle", "Elemwise", "TensorConstant", "TensorType", "TensorVariable",
+    "alloc", "as_tensor", "as_tensor_variable", "autocast", "constant", "dimshuffle",
+    "flatten", "inc_subtensor", "reshape", "set_subtensor", "shape", "shape_i", "tensor",
+    *_math_all,
+    *_type.CONSTRUCTORS,
+]  # fmt: skip

@@ -1,0 +1,12 @@
+"""Compiling graphs into functions: `function`, `In`/`Param`/`Out`, `shared`, modes."""
+
+from theano.compile.function import Function, FunctionMaker, UnusedInputError, function
+from theano.compile.io import In, Out, Param, SymbolicInput, SymbolicOutput
+from theano.compile.mode import FAST_COMPILE, FAST_RUN, Mode, get_mode, predefined_modes
+from theano.compile.sharedvalue import SharedVariable, shared
+
+__all__ = [
+    "FAST_COMPILE", "FAST_RUN", "Function", "FunctionMaker", "In", "Mode", "Out", "Param",
+    "SharedVariable", "SymbolicInput", "SymbolicOutput", "UnusedInputError", "function",
+    "get_mode", "predefined_modes", "shared",
+]  # fmt: skip

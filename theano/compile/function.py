@@ -1,0 +1,514 @@
+"""`theano.function`: compile a graph into a callable `Function`.
+
+The life of a call (see DESIGN.md): the outputs and updates are cloned into a
+`FunctionGraph` whose inputs are the explicit inputs followed by the shared
+variables; the mode's rewrites run on it; the linker generates one Python function
+for the whole graph; and `Function.__call__`, itself generated for this signature,
+checks the inputs, calls it, and commits updates only after every output exists.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+import warnings
+from collections import OrderedDict
+
+import numpy as np
+
+from theano.compile.io import In, Out
+from theano.compile.mode import get_mode, run_phases
+from theano.configdefaults import config
+from theano.graph.basic import Constant, Variable, ancestors, clone_replace, graph_inputs
+from theano.graph.fg import FunctionGraph, MissingInputError
+from theano.graph.shared import Container, SharedVariable
+from theano.link.python import describe_failure, generate
+
+
+class UnusedInputError(ValueError):
+    """An input given to `function` is not needed to compute its outputs."""
+
+
+_NODEFAULT = type("NoDefault", (), {"__repr__": lambda self: "<no value>"})()
+_IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+def function(inputs, outputs=None, mode=None, updates=None, givens=None,
+             no_default_updates=False, accept_inplace=False, name=None, rebuild_strict=True,
+             allow_input_downcast=None, profile=None, on_unused_input=None):  # fmt: skip
+    """Compile a callable computing ``outputs`` from ``inputs``.
+
+    Parameters
+    ----------
+    inputs : list of Variable or In (or Param)
+        The function's parameters, in order.
+    outputs : Variable, Out, list of them, or None
+        What a call returns: a single value, or a list when a list is given.
+    mode : str or Mode, optional
+        'FAST_RUN' (default from ``config.mode``) or 'FAST_COMPILE'.
+    updates : dict, OrderedDict or list of (shared variable, expression) pairs
+        New values of shared variables, committed after all outputs are computed.
+    givens : dict or list of pairs
+        Substitutions made in the graph before compiling.
+    no_default_updates : bool or list of shared variables
+        Skip the ``default_update`` of all (True) or of the listed shared variables.
+    name : str, optional
+    allow_input_downcast : bool, optional
+        Accept inputs that lose precision when cast to the input's dtype.
+    on_unused_input : {'raise', 'warn', 'ignore'}, optional
+        What to do with an input that the outputs do not need (``config.on_unused_input``).
+    """
+    if not isinstance(inputs, list | tuple):
+        raise TypeError(f"theano.function: inputs must be a list, got {type(inputs).__name__}")
+    maker = FunctionMaker(inputs, outputs, mode, updates, givens, no_default_updates, name,
+                          allow_input_downcast, on_unused_input, rebuild_strict)  # fmt: skip
+    return maker.create()
+
+
+def _as_in(item, allow_input_downcast):
+    if isinstance(item, In):
+        spec = item
+    elif isinstance(item, Variable):
+        spec = In(item)
+    else:
+        raise TypeError(f"theano.function: inputs must be variables or In(), got {item!r}")
+    if isinstance(spec.variable, SharedVariable):
+        raise TypeError(
+            f"cannot use the shared variable {spec.variable} as an explicit input; shared "
+            "variables are implicit inputs. To substitute a value, use givens="
+        )
+    if isinstance(spec.variable, Constant):
+        raise TypeError(f"{spec.variable} is a constant and cannot be a function input")
+    if spec.allow_downcast is None:
+        spec.allow_downcast = allow_input_downcast
+    return spec
+
+
+def _normalize_updates(updates):
+    if updates is None:
+        return []
+    if isinstance(updates, dict):
+        if not isinstance(updates, OrderedDict) and len(updates) > 1 and type(updates) is not dict:
+            warnings.warn("updates given as an unordered mapping", stacklevel=3)
+        pairs = list(updates.items())
+    else:
+        pairs = list(updates)
+    out = []
+    seen = set()
+    for pair in pairs:
+        if len(pair) != 2:
+            raise TypeError(f"updates must be (shared variable, new value) pairs, got {pair!r}")
+        var, new = pair
+        if not isinstance(var, SharedVariable):
+            raise TypeError(f"an update must be for a shared variable, got {var!r}")
+        if var in seen:
+            raise ValueError(f"the shared variable {var} is updated twice")
+        seen.add(var)
+        out.append((var, _update_value(var, new)))
+    return out
+
+
+def _update_value(var, new):
+    if not isinstance(new, Variable):
+        new = var.type.filter_variable(new)
+    if new.type != var.type:
+        conv = var.type.convert_variable(new)
+        if conv is None:
+            raise TypeError(
+                "An update must have the same type as the original shared variable "
+                f"(shared_var={var}, shared_var.type={var.type}, update_val={new}, "
+                f"update_val.type={new.type}). If the difference is related to the "
+                "broadcast pattern, you can call the tensor.unbroadcast(var, "
+                "axis_to_unbroadcast[, ...]) function to remove broadcastable dimensions. "
+                f"If it is the dtype, cast the update with .astype({getattr(var.type, 'dtype', '')!r})."
+            )
+        new = conv
+    return new
+
+
+class FunctionMaker:
+    """Builds a `Function`: normalizes the arguments, builds the graph and links it.
+
+    Keeps ``fgraph`` (the rewritten graph), ``inputs`` (the `In` specs, explicit then
+    implicit) and ``outputs`` for inspection, as Theano's maker did.
+    """
+
+    def __init__(self, inputs, outputs, mode, updates, givens, no_default_updates, name,
+                 allow_input_downcast, on_unused_input, rebuild_strict=True):  # fmt: skip
+        self.mode = get_mode(mode)
+        self.name = name
+        specs = [_as_in(i, allow_input_downcast) for i in inputs]
+        seen = set()
+        for s in specs:
+            if s.variable in seen:
+                raise ValueError(f"the variable {s.variable} appears twice in the inputs")
+            seen.add(s.variable)
+
+        # Outputs: None or [] give [], one variable gives one value, a list gives a list.
+        self.unpack_single = False
+        if outputs is None:
+            outputs = []
+        if isinstance(outputs, Variable | Out):
+            outputs = [outputs]
+            self.unpack_single = True
+        outs = []
+        for o in outputs:
+            if isinstance(o, Out):
+                outs.append(o)
+            elif isinstance(o, Variable):
+                outs.append(Out(o))
+            else:
+                raise TypeError(f"theano.function: outputs must be variables, got {o!r}")
+        self.outputs = outs
+
+        update_pairs = _normalize_updates(updates)
+        update_pairs += [(s.variable, s.update) for s in specs if s.update is not None]
+        out_vars = [o.variable for o in outs]
+
+        # Givens: substitute in outputs and update expressions.
+        if givens:
+            gpairs = list(givens.items()) if isinstance(givens, dict) else list(givens)
+            fixed = []
+            for old, new in gpairs:
+                if not isinstance(old, Variable):
+                    raise TypeError(f"givens keys must be variables, got {old!r}")
+                if not isinstance(new, Variable):
+                    new = old.type.filter_variable(new)
+                elif new.type != old.type:
+                    conv = old.type.convert_variable(new)
+                    if conv is None:
+                        raise TypeError(
+                            f"givens: {old} of type {old.type} cannot be replaced by {new} of "
+                            f"type {new.type}"
+                        )
+                    new = conv
+                fixed.append((old, new))
+            replaced = clone_replace(out_vars + [u for _, u in update_pairs], fixed,
+                                     strict=rebuild_strict)  # fmt: skip
+            out_vars = replaced[: len(out_vars)]
+            update_pairs = [(v, u) for (v, _), u in zip(update_pairs, replaced[len(out_vars) :])]
+
+        # Default updates of the shared variables the graph uses.
+        update_pairs = self._add_default_updates(out_vars, update_pairs, no_default_updates)
+
+        needed = out_vars + [u for _, u in update_pairs]
+        self._check_inputs(specs, needed, on_unused_input)
+
+        shared_vars = []
+        for v in graph_inputs(needed):
+            if isinstance(v, SharedVariable) and v not in shared_vars:
+                shared_vars.append(v)
+        for v, _ in update_pairs:
+            if isinstance(v, SharedVariable) and v not in shared_vars:
+                shared_vars.append(v)
+        implicit = [In(v, value=v.container, implicit=True, shared=True) for v in shared_vars]
+        self.inputs = specs + implicit
+        self.update_pairs = update_pairs
+        self.n_outputs = len(out_vars)
+
+        fgraph_inputs = [s.variable for s in specs] + shared_vars
+        self.fgraph = FunctionGraph(fgraph_inputs, needed, clone=True)
+        self.fgraph.update_mapping = {
+            len(out_vars) + k: fgraph_inputs.index(v) for k, (v, _) in enumerate(update_pairs)
+        }
+        self._rewrite()
+
+    def _add_default_updates(self, out_vars, update_pairs, no_default_updates):
+        if no_default_updates is True:
+            return update_pairs
+        skip = set(no_default_updates or ())
+        pairs = list(update_pairs)
+        done = {v for v, _ in pairs}
+        changed = True
+        while changed:
+            changed = False
+            for v in graph_inputs(out_vars + [u for _, u in pairs]):
+                if (
+                    isinstance(v, SharedVariable)
+                    and v not in done
+                    and v not in skip
+                    and getattr(v, "default_update", None) is not None
+                ):
+                    pairs.append((v, _update_value(v, v.default_update)))
+                    done.add(v)
+                    changed = True
+        return pairs
+
+    def _check_inputs(self, specs, needed, on_unused_input):
+        policy = on_unused_input or config.on_unused_input
+        reachable = set(ancestors(needed))
+        given = {s.variable for s in specs}
+        for v in graph_inputs(needed):
+            if v.owner is None and not isinstance(v, Constant | SharedVariable) and v not in given:
+                raise MissingInputError(
+                    f"theano.function: the outputs depend on {v} (type {v.type}), which is not "
+                    "among the inputs. Add it to the inputs, or give it a value with givens="
+                )
+        for i, s in enumerate(specs):
+            if s.variable in reachable or (s.update is not None):
+                continue
+            msg = (
+                "theano.function was asked to create a function computing outputs given "
+                f"certain inputs, but the provided input variable at index {i} is not part "
+                "of the computational graph needed to compute the outputs: "
+                f"{s.variable}.\nTo make this error into a warning, you can pass the "
+                "parameter on_unused_input='warn' to theano.function. To disable it "
+                "completely, use on_unused_input='ignore'."
+            )
+            if policy == "raise":
+                raise UnusedInputError(msg)
+            if policy == "warn":
+                warnings.warn(msg, stacklevel=4)
+            elif policy != "ignore":
+                raise ValueError(
+                    f"on_unused_input must be 'raise', 'warn' or 'ignore', got {policy!r}"
+                )
+
+    def _rewrite(self):
+        """Run the mode's rewrite phases on ``fgraph`` (none exist yet; the hook is here)."""
+        run_phases(self.fgraph, self.mode)
+
+    # -- linking ----------------------------------------------------------------------
+    def _return_templates(self):
+        """How each graph output is returned: as is, as a 0-d array, or as a copy."""
+        fg = self.fgraph
+        protected = set(fg.inputs)
+        templates = []
+        seen = set()
+        for k, var in enumerate(fg.outputs):
+            borrow = k < self.n_outputs and self.outputs[k].borrow
+            alias = _may_alias(var, protected) or var in seen
+            seen.add(var)
+            if getattr(var.type, "ndim", None) == 0:
+                templates.append("_array({})" if alias and not borrow else "_asarray({})")
+            elif alias and not borrow:
+                templates.append("{}.copy()")
+            else:
+                templates.append("{}")
+        return templates
+
+    def create(self):
+        fg = self.fgraph
+        graph_fn = generate(fg.inputs, fg.outputs, returns=self._return_templates(),
+                            nodes=fg.toposort())  # fmt: skip
+        graph_fn.fn.__globals__.update(_asarray=np.asarray, _array=np.array)
+        return Function(self, graph_fn)
+
+
+def _may_alias(var, protected):
+    """True when ``var``'s value may share memory with an input, shared value or constant."""
+    seen = set()
+    while True:
+        if var in protected or isinstance(var, Constant):
+            return True
+        node = var.owner
+        if node is None or var in seen:
+            return False
+        seen.add(var)
+        view = getattr(node.op, "view_map", {}).get(node.outputs.index(var))
+        if not view:
+            return False
+        if len(view) > 1:
+            return any(_may_alias(node.inputs[i], protected) for i in view)
+        var = node.inputs[view[0]]
+
+
+# ----------------------------------------------------------------------------- Function
+
+
+class Function:
+    """A compiled function. Calling it checks the inputs, runs the generated graph code,
+    then commits the updates.
+
+    ``f.source`` is the generated graph code; ``f.maker.fgraph`` the compiled graph;
+    ``f['name']`` reads or sets the stored value of an input with a default.
+    """
+
+    def __init__(self, maker, graph_fn):
+        self.maker = maker
+        self.graph_fn = graph_fn
+        self.name = maker.name
+        self.containers = []
+        for spec in maker.inputs:
+            if spec.shared:
+                self.containers.append(spec.variable.container)
+            elif spec.value is not None:
+                value = spec.value.value if isinstance(spec.value, Container) else spec.value
+                self.containers.append(Container(spec.variable.type,
+                                                 spec.variable.type.filter(value, spec.strict,
+                                                 spec.allow_downcast)))  # fmt: skip
+            else:
+                self.containers.append(None)
+        self.input_storage = self.containers
+        self._checked, self._trusted, self.call_source = _build_call(self)
+        self._trust = False
+
+    def __new__(cls, maker=None, graph_fn=None):
+        # Each function gets its own subclass, so that __call__ can be the generated code.
+        sub = type("Function", (cls,), {})
+        return object.__new__(sub)
+
+    @property
+    def source(self) -> str:
+        """The generated Python source of the compiled graph."""
+        return self.graph_fn.source
+
+    @property
+    def trust_input(self):
+        return self._trust
+
+    @trust_input.setter
+    def trust_input(self, value):
+        self._trust = bool(value)
+        type(self).__call__ = self._trusted if value else self._checked
+
+    def _spec_index(self, key):
+        for i, spec in enumerate(self.maker.inputs):
+            if spec.implicit:
+                continue
+            if key is spec.variable or (isinstance(key, str) and key == spec.name):
+                return i
+        raise KeyError(f"this function has no input named {key!r}")
+
+    def __getitem__(self, key):
+        i = self._spec_index(key)
+        if self.containers[i] is None:
+            raise KeyError(f"input {key!r} has no stored value")
+        return self.containers[i].storage[0]
+
+    def __setitem__(self, key, value):
+        i = self._spec_index(key)
+        spec = self.maker.inputs[i]
+        value = spec.variable.type.filter(value, spec.strict, spec.allow_downcast)
+        if self.containers[i] is None:
+            self.containers[i] = Container(spec.variable.type, value)
+            self._checked, self._trusted, self.call_source = _build_call(self)
+            type(self).__call__ = self._trusted if self._trust else self._checked
+        else:
+            self.containers[i].storage[0] = value
+
+    def __contains__(self, key):
+        try:
+            self._spec_index(key)
+            return True
+        except KeyError:
+            return False
+
+    def _annotate(self, err):
+        note = describe_failure(self.graph_fn, err.__traceback__)
+        if note:
+            err.add_note(note)
+
+    def __repr__(self):
+        return f"<theano.compile.function.Function {self.name or ''}>".replace(" >", ">")
+
+
+def _check_input(spec, position, fname):
+    """A converter for input ``position`` that names it in every error."""
+    vtype = spec.variable.type
+
+    def check(value):
+        try:
+            return vtype.filter(value, strict=spec.strict, allow_downcast=spec.allow_downcast)
+        except (TypeError, ValueError) as err:
+            name = spec.name if spec.name is not None else spec.variable
+            raise TypeError(
+                f'Bad input argument with name "{name}" to theano function with name '
+                f'"{fname}" at index {position} (0-based): {err}'
+            ) from None
+
+    return check
+
+
+def _param_names(specs):
+    used, names = set(), []
+    for i, s in enumerate(specs):
+        n = s.name
+        if not (n and _IDENT.match(n) and not keyword.iskeyword(n) and n not in used
+                and n != "self"):  # fmt: skip
+            n = f"_arg{i}"
+        used.add(n)
+        names.append(n)
+    return names
+
+
+def _build_call(fn):
+    """Generate the checked and trusted ``__call__`` of ``fn``'s signature."""
+    maker = fn.maker
+    specs = maker.inputs
+    explicit = [i for i, s in enumerate(specs) if not s.implicit]
+    names = _param_names([specs[i] for i in explicit])
+    g = {"_graph": fn.graph_fn.fn, "_NODEF": _NODEFAULT, "_ndarray": np.ndarray}
+    params, checks, trusted_pre = [], [], []
+    defaults_started = False
+    for pos, (i, pname) in enumerate(zip(explicit, names)):
+        spec = specs[i]
+        cont = fn.containers[i]
+        if cont is not None:
+            g[f"_st{i}"] = cont.storage
+            params.append(f"{pname}=_NODEF")
+            defaults_started = True
+            fill = f"    if {pname} is _NODEF: {pname} = _st{i}[0]"
+            trusted_pre.append(fill)
+            checks.append(
+                fill + "\n    else:\n" + _check_src(spec, pname, i, g, pos, maker.name, 8)
+            )
+            continue
+        if defaults_started:
+            params.append(f"{pname}=_NODEF")
+            missing = (f"    if {pname} is _NODEF: raise TypeError("
+                       f"'missing required input {pname} (position {pos})')")  # fmt: skip
+            trusted_pre.append(missing)
+            checks.append(missing)
+        else:
+            params.append(pname)
+        checks.append(_check_src(spec, pname, i, g, pos, maker.name, 4))
+    args = []
+    for i, s in enumerate(specs):
+        if s.implicit:
+            g[f"_st{i}"] = fn.containers[i].storage
+            args.append(f"_st{i}[0]")
+        else:
+            args.append(names[explicit.index(i)])
+    fg = maker.fgraph
+    n_out = maker.n_outputs
+    commit = []
+    for k, target in fg.update_mapping.items():
+        g[f"_st{target}"] = fn.containers[target].storage
+        commit.append(f"    _st{target}[0] = _r[{k}]")
+    if maker.unpack_single:
+        ret = "    return _r[0]"
+    else:
+        ret = f"    return [{', '.join(f'_r[{k}]' for k in range(n_out))}]"
+
+    def body(pre):
+        lines = [f"def __call__(self, {', '.join(params)}):" if params else "def __call__(self):"]
+        lines += pre
+        lines += [
+            "    try:",
+            f"        _r = _graph({', '.join(args)})",
+            "    except Exception as _err:",
+            "        self._annotate(_err)",
+            "        raise",
+        ]
+        lines += commit + [ret]
+        return "\n".join(lines) + "\n"
+
+    checked_src, trusted_src = body(checks), body(trusted_pre)
+    ns_c, ns_t = dict(g), dict(g)
+    exec(compile(checked_src, f"<theano-call-{id(fn)}>", "exec"), ns_c)
+    exec(compile(trusted_src, f"<theano-call-trusted-{id(fn)}>", "exec"), ns_t)
+    type(fn).__call__ = ns_c["__call__"]
+    return ns_c["__call__"], ns_t["__call__"], checked_src
+
+
+def _check_src(spec, pname, i, g, pos, fname, indent):
+    """Source checking one input: a fast test for the exact type, else the full filter."""
+    pad = " " * indent
+    vtype = spec.variable.type
+    g[f"_check{i}"] = _check_input(spec, pos, fname)
+    if hasattr(vtype, "numpy_dtype") and not any(vtype.broadcastable):
+        g[f"_dt{i}"] = vtype.numpy_dtype
+        return (f"{pad}if type({pname}) is not _ndarray or {pname}.dtype is not _dt{i} or "
+                f"{pname}.ndim != {vtype.ndim}: {pname} = _check{i}({pname})")  # fmt: skip
+    return f"{pad}{pname} = _check{i}({pname})"

@@ -1,0 +1,75 @@
+"""Compilation modes: plain data naming a linker and the rewrite phases to run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from theano.configdefaults import config
+
+
+@dataclass(frozen=True)
+class Mode:
+    """How `function` compiles: ``linker`` ('py' or 'numba') and rewrite ``phases``.
+
+    ``phases`` is a tuple of names run in order; ``including``/``excluding`` filter
+    individual rewrites by name or tag once rewrites exist.
+    """
+
+    linker: str = "py"
+    phases: tuple[str, ...] = ()
+    name: str = "Mode"
+    included: frozenset[str] = field(default_factory=frozenset)
+    excluded: frozenset[str] = field(default_factory=frozenset)
+
+    def including(self, *tags):
+        return replace(self, included=self.included | set(tags))
+
+    def excluding(self, *tags):
+        return replace(self, excluded=self.excluded | set(tags))
+
+    def requiring(self, *tags):
+        return self.including(*tags)
+
+    def __str__(self):
+        return self.name
+
+
+REWRITE_PHASES = ("merge", "constant_folding", "canonicalize", "stabilize", "specialize",
+                  "fusion", "inplace")  # fmt: skip
+
+FAST_RUN = Mode("py", REWRITE_PHASES, "FAST_RUN")
+FAST_COMPILE = Mode("py", (), "FAST_COMPILE")
+
+predefined_modes = {
+    "FAST_RUN": FAST_RUN,
+    "FAST_COMPILE": FAST_COMPILE,
+    "Mode": FAST_RUN,
+    "DebugMode": FAST_COMPILE,
+    "DEBUG_MODE": FAST_COMPILE,
+    "ProfileMode": FAST_RUN,
+    "NanGuardMode": FAST_RUN,
+}
+
+
+def get_mode(mode) -> Mode:
+    """The `Mode` for ``mode`` (a `Mode`, a name, or None for ``config.mode``)."""
+    if mode is None:
+        mode = config.mode
+    if isinstance(mode, Mode):
+        return mode
+    try:
+        return predefined_modes[mode]
+    except KeyError:
+        raise ValueError(
+            f"unknown mode {mode!r}; expected one of {sorted(predefined_modes)} or a Mode"
+        ) from None
+
+
+def run_phases(fgraph, mode: Mode) -> None:
+    """Run ``mode``'s rewrite phases on ``fgraph``, in order.
+
+    The rewrites themselves arrive with the optimizer; until then every phase is
+    empty, and both modes compile the graph as written.
+    """
+    for _phase in mode.phases:
+        pass

@@ -1,0 +1,1 @@
+"""Backends: turn a graph into something callable."""

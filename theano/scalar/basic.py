@@ -1,0 +1,707 @@
+"""Scalar types and scalar ops: the element-level math that `Elemwise` lifts to tensors.
+
+Each scalar op carries everything about itself in one place: its output dtype rule,
+its NumPy implementation (``ufunc``, applied to whole arrays by `Elemwise`), the
+Python expression a code generator inlines (`py_expr`), and its gradient as a graph
+of other scalar ops (`L_op`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from theano.configdefaults import config
+from theano.graph.basic import Apply, Constant, Variable
+from theano.graph.op import Op
+from theano.graph.type import Type
+
+# ----------------------------------------------------------------------------- types
+
+INT_DTYPES = ("int8", "int16", "int32", "int64")
+UINT_DTYPES = ("uint8", "uint16", "uint32", "uint64")
+FLOAT_DTYPES = ("float16", "float32", "float64")
+COMPLEX_DTYPES = ("complex64", "complex128")
+DISCRETE_DTYPES = ("bool", *INT_DTYPES, *UINT_DTYPES)
+CONTINUOUS_DTYPES = FLOAT_DTYPES + COMPLEX_DTYPES
+ALL_DTYPES = DISCRETE_DTYPES + CONTINUOUS_DTYPES
+
+
+def upcast(*dtypes) -> str:
+    """The dtype of combining values of ``dtypes`` (Theano's table equals NumPy's for arrays)."""
+    return str(np.result_type(*[np.dtype(d) for d in dtypes]))
+
+
+class ScalarType(Type):
+    """The type of one number of a given ``dtype``."""
+
+    def __init__(self, dtype):
+        self.dtype = str(np.dtype(config.floatX if dtype == "floatX" else dtype))
+        self.ndim = 0
+        self.broadcastable = ()
+
+    def filter(self, data, strict=False, allow_downcast=None):
+        value = np.asarray(data)
+        if value.ndim != 0:
+            raise TypeError(f"{self} expects a single number, got shape {value.shape}")
+        if strict and value.dtype != self.dtype:
+            raise TypeError(f"{self} expects dtype {self.dtype}, got {value.dtype}")
+        return np.dtype(self.dtype).type(value)
+
+    def __eq__(self, other):
+        return type(other) is type(self) and other.dtype == self.dtype
+
+    def __hash__(self):
+        return hash((ScalarType, self.dtype))
+
+    def __str__(self):
+        return self.dtype
+
+    __repr__ = __str__
+
+    def make_variable(self, name=None):
+        return ScalarVariable(self, None, None, name)
+
+    def data_signature(self, data):
+        return (self.dtype, data.item())
+
+
+class _scalar_py_operators:
+    """Arithmetic on scalar variables, used to write gradients readably."""
+
+    def __add__(self, other):
+        return add(self, other)
+
+    def __radd__(self, other):
+        return add(other, self)
+
+    def __sub__(self, other):
+        return sub(self, other)
+
+    def __rsub__(self, other):
+        return sub(other, self)
+
+    def __mul__(self, other):
+        return mul(self, other)
+
+    def __rmul__(self, other):
+        return mul(other, self)
+
+    def __truediv__(self, other):
+        return true_div(self, other)
+
+    def __rtruediv__(self, other):
+        return true_div(other, self)
+
+    def __pow__(self, other):
+        return pow(self, other)
+
+    def __rpow__(self, other):
+        return pow(other, self)
+
+    def __neg__(self):
+        return neg(self)
+
+    @property
+    def dtype(self):
+        return self.type.dtype
+
+
+class ScalarVariable(_scalar_py_operators, Variable):
+    """A symbolic scalar (used inside gradients and fused kernels)."""
+
+
+class ScalarConstant(_scalar_py_operators, Constant):
+    """A scalar with a fixed value."""
+
+    def __str__(self):
+        return self.name if self.name is not None else str(self.data)
+
+
+ScalarType.Variable = ScalarVariable
+ScalarType.Constant = ScalarConstant
+
+
+def as_scalar(x, dtype=None) -> Variable:
+    """``x`` as a scalar variable; Python numbers become constants of ``dtype``."""
+    if isinstance(x, Variable):
+        if not isinstance(x.type, ScalarType):
+            raise TypeError(f"{x} of type {x.type} is not a scalar variable")
+        return x
+    if dtype is None:
+        dtype = "int64" if isinstance(x, int) else config.floatX
+    return ScalarConstant(ScalarType(dtype), x)
+
+
+def constant_like(value, like: Variable) -> ScalarConstant:
+    """A constant with ``like``'s dtype (or floatX when ``like`` is discrete)."""
+    dtype = like.type.dtype if like.type.dtype in CONTINUOUS_DTYPES else config.floatX
+    return ScalarConstant(ScalarType(dtype), value)
+
+
+# ----------------------------------------------------------------------- dtype rules
+
+
+def same_out(*dtypes):
+    return [upcast(*dtypes)]
+
+
+def upgrade_to_float(*dtypes):
+    """Theano's rule for ops like ``exp`` and ``/``: integers give floats."""
+    out = upcast(*dtypes)
+    return [_INT_TO_FLOAT.get(out, out)]
+
+
+_INT_TO_FLOAT = {
+    "bool": "float32", "int8": "float32", "uint8": "float32", "int16": "float32",
+    "uint16": "float32", "int32": "float64", "uint32": "float64", "int64": "float64",
+    "uint64": "float64",
+}  # fmt: skip
+
+
+def bool_out(*dtypes):
+    return ["bool"]
+
+
+def int_out(*dtypes):
+    out = upcast(*dtypes)
+    return [out if out in DISCRETE_DTYPES and out != "bool" else "int64"]
+
+
+# ------------------------------------------------------------------------- base ops
+
+
+class ScalarOp(Op):
+    """An operation on ``nin`` scalars giving one scalar.
+
+    Subclasses set ``ufunc`` (the NumPy function applied elementwise), ``nin``,
+    ``output_dtypes`` (a rule from input dtypes to output dtypes) and usually
+    ``L_op``; `py_expr` gives the inlined source.
+    """
+
+    nin = 1
+    nout = 1
+    ufunc = None
+    output_dtypes = staticmethod(same_out)
+    # Pretty-printing: infix symbol and precedence for binary operators.
+    symbol: str | None = None
+    precedence = 100
+
+    def make_node(self, *inputs):
+        if len(inputs) != self.nin:
+            raise TypeError(f"{self} takes {self.nin} inputs, got {len(inputs)}")
+        inputs = [as_scalar(i) for i in inputs]
+        dtypes = self.output_dtypes(*[i.type.dtype for i in inputs])
+        return Apply(self, inputs, [ScalarType(d)() for d in dtypes])
+
+    def impl(self, *args):
+        return self.ufunc(*args)
+
+    def perform(self, node, inputs, output_storage):
+        out = self.impl(*inputs)
+        output_storage[0][0] = np.dtype(node.outputs[0].type.dtype).type(out)
+
+    def py_expr(self, inames: list[str], ctx) -> str:
+        """A Python expression computing this op on arrays named ``inames``."""
+        fname = ctx.ref(self.ufunc, getattr(self.ufunc, "__name__", self.name))
+        return f"{fname}({', '.join(inames)})"
+
+    @property
+    def name(self):
+        return type(self).__name__.lower()
+
+    def __str__(self):
+        return self.name
+
+    def L_op(self, inputs, outputs, output_grads):
+        raise NotImplementedError(f"the gradient of {self} is not implemented")
+
+    def grad(self, inputs, output_grads):
+        return self.L_op(inputs, [self(*inputs)], output_grads)
+
+
+class UnaryScalarOp(ScalarOp):
+    nin = 1
+
+
+class BinaryScalarOp(ScalarOp):
+    nin = 2
+
+
+class _InfixOp(BinaryScalarOp):
+    """A binary op printed and emitted with an infix ``symbol``."""
+
+    def py_expr(self, inames, ctx):
+        return f"({inames[0]} {self.symbol} {inames[1]})"
+
+
+def _float_dtype(var) -> bool:
+    return var.type.dtype in CONTINUOUS_DTYPES
+
+
+def _zero_grads(inputs):
+    """Gradients of a piecewise-constant op: zero wherever defined."""
+    return [zeros_like(i) for i in inputs]
+
+
+# ---------------------------------------------------------------------- arithmetic
+
+
+class Add(ScalarOp):
+    """``a + b + ...`` (any number of inputs)."""
+
+    ufunc = np.add
+    symbol = "+"
+    precedence = -1
+
+    def make_node(self, *inputs):
+        inputs = [as_scalar(i) for i in inputs]
+        return Apply(self, inputs, [ScalarType(upcast(*[i.type.dtype for i in inputs]))()])
+
+    def impl(self, *args):
+        out = args[0]
+        for a in args[1:]:
+            out = out + a
+        return out
+
+    def py_expr(self, inames, ctx):
+        return "(" + " + ".join(inames) + ")"
+
+    def L_op(self, inputs, outputs, gz):
+        return [gz[0] if _float_dtype(i) else zeros_like(i) for i in inputs]
+
+
+class Mul(Add):
+    """``a * b * ...`` (any number of inputs)."""
+
+    ufunc = np.multiply
+    symbol = "*"
+    precedence = 1
+
+    def impl(self, *args):
+        out = args[0]
+        for a in args[1:]:
+            out = out * a
+        return out
+
+    def py_expr(self, inames, ctx):
+        return "(" + " * ".join(inames) + ")"
+
+    def L_op(self, inputs, outputs, gz):
+        grads = []
+        for i, x in enumerate(inputs):
+            if not _float_dtype(x):
+                grads.append(zeros_like(x))
+                continue
+            others = [y for j, y in enumerate(inputs) if j != i]
+            grads.append(mul(gz[0], *others) if others else gz[0])
+        return grads
+
+
+class Sub(_InfixOp):
+    ufunc = np.subtract
+    symbol = "-"
+    precedence = -1
+
+    def L_op(self, inputs, outputs, gz):
+        x, y = inputs
+        return [gz[0] if _float_dtype(x) else zeros_like(x), neg(gz[0]) if _float_dtype(y)
+                else zeros_like(y)]  # fmt: skip
+
+
+class TrueDiv(_InfixOp):
+    ufunc = np.true_divide
+    symbol = "/"
+    precedence = 1
+    output_dtypes = staticmethod(upgrade_to_float)
+
+    @property
+    def name(self):
+        return "true_div"
+
+    def L_op(self, inputs, outputs, gz):
+        x, y = inputs
+        gx = gz[0] / y if _float_dtype(x) else zeros_like(x)
+        gy = neg(gz[0]) * x / (y * y) if _float_dtype(y) else zeros_like(y)
+        return [gx, gy]
+
+
+class IntDiv(_InfixOp):
+    ufunc = np.floor_divide
+    symbol = "//"
+    precedence = 1
+
+    @property
+    def name(self):
+        return "int_div"
+
+    def L_op(self, inputs, outputs, gz):
+        return _zero_grads(inputs)
+
+
+class Mod(_InfixOp):
+    ufunc = np.mod
+    symbol = "%"
+    precedence = 1
+
+    def L_op(self, inputs, outputs, gz):
+        x, y = inputs
+        return [gz[0], neg(gz[0]) * int_div(x, y)]
+
+
+class Pow(_InfixOp):
+    ufunc = np.power
+    symbol = "**"
+    precedence = 2
+
+    def L_op(self, inputs, outputs, gz):
+        x, y = inputs
+        gx = gz[0] * y * pow(x, y - constant_like(1, y)) if _float_dtype(x) else zeros_like(x)
+        gy = gz[0] * outputs[0] * log(x) if _float_dtype(y) else zeros_like(y)
+        return [gx, gy]
+
+
+class Maximum(BinaryScalarOp):
+    ufunc = np.maximum
+
+    def L_op(self, inputs, outputs, gz):
+        x, y = inputs
+        # At ties the gradient goes to both, as Theano did.
+        return [gz[0] * cast(eq(outputs[0], x), gz[0].type.dtype),
+                gz[0] * cast(eq(outputs[0], y), gz[0].type.dtype)]  # fmt: skip
+
+
+class Minimum(Maximum):
+    ufunc = np.minimum
+
+
+class Neg(UnaryScalarOp):
+    ufunc = np.negative
+    symbol = "-"
+
+    def py_expr(self, inames, ctx):
+        return f"(-{inames[0]})"
+
+    def L_op(self, inputs, outputs, gz):
+        return [neg(gz[0])]
+
+
+class Abs(UnaryScalarOp):
+    ufunc = np.abs
+
+    @property
+    def name(self):
+        return "abs_"
+
+    def L_op(self, inputs, outputs, gz):
+        return [gz[0] * sgn(inputs[0])]
+
+
+class Sgn(UnaryScalarOp):
+    ufunc = np.sign
+
+    def L_op(self, inputs, outputs, gz):
+        return _zero_grads(inputs)
+
+
+class Sqr(UnaryScalarOp):
+    ufunc = np.square
+
+    def L_op(self, inputs, outputs, gz):
+        x = inputs[0]
+        return [gz[0] * x * constant_like(2, x)]
+
+
+class Sqrt(UnaryScalarOp):
+    ufunc = np.sqrt
+    output_dtypes = staticmethod(upgrade_to_float)
+
+    def L_op(self, inputs, outputs, gz):
+        return [gz[0] / (outputs[0] * constant_like(2, outputs[0]))]
+
+
+class Inv(UnaryScalarOp):
+    ufunc = np.reciprocal
+    output_dtypes = staticmethod(upgrade_to_float)
+
+    def py_expr(self, inames, ctx):
+        return f"(1.0 / {inames[0]})"
+
+    def L_op(self, inputs, outputs, gz):
+        return [neg(gz[0]) * outputs[0] * outputs[0]]
+
+
+class Exp(UnaryScalarOp):
+    ufunc = np.exp
+    output_dtypes = staticmethod(upgrade_to_float)
+
+    def L_op(self, inputs, outputs, gz):
+        return [gz[0] * outputs[0]]
+
+
+class Log(UnaryScalarOp):
+    ufunc = np.log
+    output_dtypes = staticmethod(upgrade_to_float)
+
+    def L_op(self, inputs, outputs, gz):
+        return [gz[0] / inputs[0]]
+
+
+class Log1p(UnaryScalarOp):
+    ufunc = np.log1p
+    output_dtypes = staticmethod(upgrade_to_float)
+
+    def L_op(self, inputs, outputs, gz):
+        return [gz[0] / (constant_like(1, inputs[0]) + inputs[0])]
+
+
+class Expm1(UnaryScalarOp):
+    ufunc = np.expm1
+    output_dtypes = staticmethod(upgrade_to_float)
+
+    def L_op(self, inputs, outputs, gz):
+        return [gz[0] * (outputs[0] + constant_like(1, outputs[0]))]
+
+
+class Sin(UnaryScalarOp):
+    ufunc = np.sin
+    output_dtypes = staticmethod(upgrade_to_float)
+
+    def L_op(self, inputs, outputs, gz):
+        return [gz[0] * cos(inputs[0])]
+
+
+class Cos(UnaryScalarOp):
+    ufunc = np.cos
+    output_dtypes = staticmethod(upgrade_to_float)
+
+    def L_op(self, inputs, outputs, gz):
+        return [neg(gz[0]) * sin(inputs[0])]
+
+
+class Tanh(UnaryScalarOp):
+    ufunc = np.tanh
+    output_dtypes = staticmethod(upgrade_to_float)
+
+    def L_op(self, inputs, outputs, gz):
+        y = outputs[0]
+        return [gz[0] * (constant_like(1, y) - y * y)]
+
+
+class Sigmoid(UnaryScalarOp):
+    output_dtypes = staticmethod(upgrade_to_float)
+
+    @property
+    def ufunc(self):
+        # scipy.special.expit is stable and fast; imported on first use, not at import.
+        from scipy.special import expit
+
+        return expit
+
+    def L_op(self, inputs, outputs, gz):
+        y = outputs[0]
+        return [gz[0] * y * (constant_like(1, y) - y)]
+
+
+class Softplus(UnaryScalarOp):
+    ufunc = staticmethod(lambda x: np.logaddexp(0, x).astype(np.result_type(x, np.float32)))
+    output_dtypes = staticmethod(upgrade_to_float)
+
+    def py_expr(self, inames, ctx):
+        return f"{ctx.ref(np.logaddexp, 'logaddexp')}(0, {inames[0]})"
+
+    def L_op(self, inputs, outputs, gz):
+        return [gz[0] * sigmoid(inputs[0])]
+
+
+# ----------------------------------------------------------------------- comparisons
+
+
+class _Comparison(_InfixOp):
+    output_dtypes = staticmethod(bool_out)
+    precedence = -5
+
+    def L_op(self, inputs, outputs, gz):
+        return _zero_grads(inputs)
+
+
+class LT(_Comparison):
+    ufunc = np.less
+    symbol = "<"
+
+    @property
+    def name(self):
+        return "lt"
+
+
+class GT(_Comparison):
+    ufunc = np.greater
+    symbol = ">"
+
+    @property
+    def name(self):
+        return "gt"
+
+
+class LE(_Comparison):
+    ufunc = np.less_equal
+    symbol = "<="
+
+    @property
+    def name(self):
+        return "le"
+
+
+class GE(_Comparison):
+    ufunc = np.greater_equal
+    symbol = ">="
+
+    @property
+    def name(self):
+        return "ge"
+
+
+class EQ(_Comparison):
+    ufunc = np.equal
+    symbol = "=="
+
+    @property
+    def name(self):
+        return "eq"
+
+
+class NEQ(_Comparison):
+    ufunc = np.not_equal
+    symbol = "!="
+
+    @property
+    def name(self):
+        return "neq"
+
+
+class Switch(ScalarOp):
+    """``switch(cond, a, b)``: ``a`` where ``cond`` is true, else ``b``."""
+
+    nin = 3
+    ufunc = staticmethod(np.where)
+
+    def output_dtypes(self, cond, a, b):
+        return [upcast(a, b)]
+
+    def L_op(self, inputs, outputs, gz):
+        cond, _a, _b = inputs
+        zero = constant_like(0, gz[0])
+        return [zeros_like(cond), switch(cond, gz[0], zero), switch(cond, zero, gz[0])]
+
+
+# ------------------------------------------------------------------ casts, identity
+
+
+class Cast(UnaryScalarOp):
+    """Convert to ``o_type``'s dtype."""
+
+    __props__ = ("dtype",)
+
+    def __init__(self, dtype):
+        self.dtype = str(np.dtype(dtype))
+
+    def output_dtypes(self, dtype):
+        return [self.dtype]
+
+    def impl(self, x):
+        return np.asarray(x).astype(self.dtype)
+
+    def py_expr(self, inames, ctx):
+        return f"{inames[0]}.astype({self.dtype!r})"
+
+    @property
+    def name(self):
+        return f"convert_to_{self.dtype}"
+
+    def L_op(self, inputs, outputs, gz):
+        x = inputs[0]
+        if _float_dtype(x) and self.dtype in CONTINUOUS_DTYPES:
+            return [cast(gz[0], x.type.dtype)]
+        return _zero_grads(inputs)
+
+
+class Identity(UnaryScalarOp):
+    ufunc = staticmethod(lambda x: x)
+
+    def py_expr(self, inames, ctx):
+        return inames[0]
+
+    def L_op(self, inputs, outputs, gz):
+        return [gz[0]]
+
+
+class Second(BinaryScalarOp):
+    """``second(a, b)`` is ``b`` (broadcast to ``a``'s shape by `Elemwise`): Theano's fill."""
+
+    ufunc = staticmethod(lambda a, b: np.broadcast_to(b, np.broadcast_shapes(np.shape(a),
+                                                      np.shape(b))).copy())  # fmt: skip
+
+    def output_dtypes(self, a, b):
+        return [b]
+
+    def py_expr(self, inames, ctx):
+        return f"{ctx.ref(self.ufunc, 'second')}({inames[0]}, {inames[1]})"
+
+    def L_op(self, inputs, outputs, gz):
+        return [zeros_like(inputs[0]), gz[0]]
+
+
+class ZerosLike(UnaryScalarOp):
+    ufunc = staticmethod(np.zeros_like)
+
+    def L_op(self, inputs, outputs, gz):
+        return _zero_grads(inputs)
+
+
+def zeros_like(x):
+    """A zero of ``x``'s dtype (floatX for discrete ``x``, since gradients are float)."""
+    return constant_like(0, x)
+
+
+# ------------------------------------------------------------------- op instances
+
+add = Add()
+mul = Mul()
+sub = Sub()
+true_div = TrueDiv()
+int_div = IntDiv()
+mod = Mod()
+pow = Pow()
+maximum = Maximum()
+minimum = Minimum()
+neg = Neg()
+abs_ = Abs()
+sgn = Sgn()
+sqr = Sqr()
+sqrt = Sqrt()
+inv = Inv()
+exp = Exp()
+log = Log()
+log1p = Log1p()
+expm1 = Expm1()
+sin = Sin()
+cos = Cos()
+tanh = Tanh()
+sigmoid = Sigmoid()
+softplus = Softplus()
+lt = LT()
+gt = GT()
+le = LE()
+ge = GE()
+eq = EQ()
+neq = NEQ()
+switch = Switch()
+identity = Identity()
+second = Second()
+
+
+def cast(x, dtype):
+    """``x`` converted to ``dtype`` (no op when it already has it)."""
+    x = as_scalar(x)
+    if x.type.dtype == str(np.dtype(dtype)):
+        return x
+    return Cast(dtype)(x)

@@ -1,0 +1,511 @@
+"""`Elemwise` (a scalar op over whole arrays), `DimShuffle` and the reductions (`CAReduce`)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from theano import scalar
+from theano.configdefaults import config
+from theano.graph.basic import Apply, Constant, Variable, io_toposort
+from theano.graph.null_type import DisconnectedType
+from theano.graph.op import Op
+from theano.tensor.basic import as_tensor_variable, constant
+from theano.tensor.type import TensorType
+
+# ------------------------------------------------------------------------- DimShuffle
+
+
+class DimShuffle(Op):
+    """Reorder, add (``'x'``) and drop (broadcastable) dimensions: ``x.dimshuffle('x', 0)``.
+
+    Parameters
+    ----------
+    input_broadcastable : tuple of bool
+        The broadcastable pattern of the input.
+    new_order : sequence of int or 'x'
+        For each output dimension, the input dimension it takes, or ``'x'`` for a new
+        broadcastable dimension. Input dimensions left out must be broadcastable.
+    """
+
+    __props__ = ("input_broadcastable", "new_order")
+    view_map = {0: [0]}
+
+    def __init__(self, input_broadcastable, new_order):
+        self.input_broadcastable = tuple(input_broadcastable)
+        self.new_order = tuple(new_order)
+        nd = len(self.input_broadcastable)
+        seen = set()
+        for d in self.new_order:
+            if d == "x":
+                continue
+            if not isinstance(d, int | np.integer) or not 0 <= d < nd:
+                raise ValueError(f"dimshuffle{self.new_order}: {d!r} is not a dimension of a "
+                                 f"{nd}-d input")  # fmt: skip
+            if d in seen:
+                raise ValueError(f"dimshuffle{self.new_order}: dimension {d} appears twice")
+            seen.add(d)
+        self.drop = tuple(i for i in range(nd) if i not in seen)
+        for i in self.drop:
+            if not self.input_broadcastable[i]:
+                raise ValueError(
+                    f"dimshuffle{self.new_order} drops dimension {i} of an input with "
+                    f"broadcastable pattern {self.input_broadcastable}; only broadcastable "
+                    f"dimensions can be dropped"
+                )
+
+    def __str__(self):
+        return "DimShuffle{" + ",".join(str(d) for d in self.new_order) + "}"
+
+    def make_node(self, x):
+        x = as_tensor_variable(x)
+        ours, theirs = self.input_broadcastable, x.type.broadcastable
+        if len(theirs) != len(ours) or any(b and not xb for b, xb in zip(ours, theirs)):
+            raise TypeError(f"{self} expects an input with pattern {ours}, got {x.type}")
+        bcast = [True if d == "x" else x.type.broadcastable[d] for d in self.new_order]
+        return Apply(self, [x], [TensorType(x.type.dtype, bcast)()])
+
+    def _transform(self, x: str) -> str:
+        expr = x
+        if self.drop:
+            idx = ", ".join(
+                "0" if i in self.drop else ":" for i in range(len(self.input_broadcastable))
+            )
+            expr = f"{expr}[{idx}]"
+        kept = [d for d in self.new_order if d != "x"]
+        # Input dims that survive, renumbered after dropping.
+        renum = {d: i for i, d in enumerate(sorted(kept))}
+        perm = [renum[d] for d in kept]
+        if perm != sorted(perm):
+            expr = f"{expr}.transpose({', '.join(map(str, perm))})"
+        if "x" in self.new_order:
+            idx = ", ".join("None" if d == "x" else ":" for d in self.new_order)
+            expr = f"{expr}[{idx}]"
+        return expr
+
+    def py_code(self, node, inames, onames, ctx):
+        return f"{onames[0]} = {self._transform(inames[0])}"
+
+    def perform(self, node, inputs, output_storage):
+        x = np.asarray(inputs[0])
+        output_storage[0][0] = eval(self._transform("x"), {}, {"x": x})
+
+    def infer_shape(self, node, shapes):
+        (shape,) = shapes
+        return [tuple(1 if d == "x" else shape[d] for d in self.new_order)]
+
+    def L_op(self, inputs, outputs, gz):
+        (x,) = inputs
+        g = gz[0]
+        added = [i for i, d in enumerate(self.new_order) if d == "x"]
+        if added:
+            g = Sum(axis=tuple(added))(g)
+        kept = [d for d in self.new_order if d != "x"]
+        order = [kept.index(i) if i in kept else "x" for i in range(x.ndim)]
+        g = DimShuffle(g.broadcastable, order)(g)
+        return [_cast_grad(g, x)]
+
+    def R_op(self, inputs, eval_points):
+        if eval_points[0] is None:
+            return [None]
+        return [self(eval_points[0])]
+
+
+def dimshuffle(x, *pattern):
+    """``x`` with dimensions reordered per ``pattern`` (``'x'`` adds a broadcastable one)."""
+    x = as_tensor_variable(x)
+    if len(pattern) == 1 and isinstance(pattern[0], list | tuple):
+        pattern = tuple(pattern[0])
+    if tuple(pattern) == tuple(range(x.ndim)):
+        return x
+    return DimShuffle(x.broadcastable, pattern)(x)
+
+
+def _cast_grad(g, x):
+    """The gradient ``g`` in ``x``'s dtype when ``x`` is real-valued."""
+    if x.dtype in scalar.CONTINUOUS_DTYPES and g.dtype != x.dtype:
+        from theano.tensor.math import cast  # same layer; avoids a cycle at import
+
+        return cast(g, x.dtype)
+    return g
+
+
+# --------------------------------------------------------------------------- Elemwise
+
+
+class Elemwise(Op):
+    """A scalar op applied to every element of its (broadcast) inputs.
+
+    Inputs with fewer dimensions are padded on the left with broadcastable ones, as
+    in NumPy; only dimensions marked broadcastable may broadcast, so a length-1 value
+    in a non-broadcastable dimension is an error at call time, as in Theano.
+    ``inplace_pattern`` maps an output to the input whose buffer it overwrites.
+    """
+
+    __props__ = ("scalar_op", "inplace_pattern")
+
+    def __init__(self, scalar_op, inplace_pattern=None, name=None):
+        self.scalar_op = scalar_op
+        self.inplace_pattern = tuple(sorted((inplace_pattern or {}).items()))
+        self.destroy_map = {o: [i] for o, i in self.inplace_pattern}
+        self.name = name
+
+    def __str__(self):
+        if self.name:
+            return self.name
+        mode = "inplace" if self.inplace_pattern else "no_inplace"
+        return f"Elemwise{{{self.scalar_op},{mode}}}"
+
+    def make_node(self, *inputs):
+        inputs = [as_tensor_variable(i) for i in inputs]
+        nd = max((i.ndim for i in inputs), default=0)
+        inputs = [
+            i
+            if i.ndim == nd
+            else DimShuffle(i.broadcastable, ["x"] * (nd - i.ndim) + list(range(i.ndim)))(
+                i
+            )  # fmt: skip
+            for i in inputs
+        ]
+        bcast = tuple(all(i.broadcastable[d] for i in inputs) for d in range(nd))
+        try:
+            dtypes = self.scalar_op.output_dtypes(*[i.dtype for i in inputs])
+        except TypeError as err:
+            types = ", ".join(str(i.type) for i in inputs)
+            raise TypeError(f"{self}: cannot apply to inputs of types {types}: {err}") from err
+        return Apply(self, inputs, [TensorType(d, bcast)() for d in dtypes])
+
+    # -- evaluation -------------------------------------------------------------------
+    def _literal(self, node, i):
+        """Python literal for constant input ``i`` when NumPy gives the same dtype with it."""
+        var = node.inputs[i]
+        if not isinstance(var, Constant) or var.data.ndim != 0:
+            return None
+        value = var.data.item()
+        if isinstance(value, float) and not np.isfinite(value):
+            return None
+        if isinstance(value, complex | bool):
+            return None
+        others = [v.dtype for j, v in enumerate(node.inputs) if j != i]
+        if not others or scalar.upcast(*others) != scalar.upcast(*others, var.dtype):
+            return None
+        if (
+            var.dtype.startswith("int")
+            and isinstance(value, int)
+            and not others[0].startswith(
+                ("int", "float", "complex")  # fmt: skip
+            )
+        ):
+            return None
+        return repr(value)
+
+    def _numpy_dtype(self, node):
+        """The dtype NumPy itself produces for this op on these input dtypes."""
+        with np.errstate(all="ignore"):
+            args = [np.ones(1, dtype=i.dtype) for i in node.inputs]
+            return np.asarray(self.scalar_op.impl(*args)).dtype
+
+    def py_code(self, node, inames, onames, ctx):
+        names = [self._literal(node, i) or n for i, n in enumerate(inames)]
+        expr = self.scalar_op.py_expr(names, ctx)
+        out = node.outputs[0]
+        if str(self._numpy_dtype(node)) != out.dtype:
+            expr = f"{ctx.ref(np.asarray, 'asarray')}({expr}).astype({out.dtype!r})"
+        if self.inplace_pattern:
+            ((_o, i),) = self.inplace_pattern
+            lines = [f"{onames[0]} = {inames[i]}", f"{onames[0]}[...] = {expr}"]
+        else:
+            lines = [f"{onames[0]} = {expr}"]
+        lines.extend(self._broadcast_checks(node, inames, onames[0], ctx))
+        return "\n".join(lines)
+
+    def _broadcast_checks(self, node, inames, oname, ctx):
+        """Call-time checks that no non-broadcastable dimension was broadcast by NumPy."""
+        if len(node.inputs) < 2 or node.outputs[0].ndim == 0:
+            return []
+        checks = []
+        for i, var in enumerate(node.inputs):
+            if isinstance(var, Constant) or all(var.broadcastable):
+                continue
+            dims = [d for d, b in enumerate(var.broadcastable) if not b]
+            if len(dims) == var.ndim:
+                cond = f"{inames[i]}.shape != {oname}.shape"
+            else:
+                cond = " or ".join(f"{inames[i]}.shape[{d}] != {oname}.shape[{d}]" for d in dims)
+            err = ctx.ref(_broadcast_error(node, i), f"bcast_error_{i}")
+            checks.append(f"if {cond}: {err}({inames[i]}, {oname})")
+        return checks
+
+    def perform(self, node, inputs, output_storage):
+        with np.errstate(all="ignore"):
+            out = self.scalar_op.impl(*inputs)
+        output_storage[0][0] = np.asarray(out, dtype=node.outputs[0].dtype)
+
+    def infer_shape(self, node, shapes):
+        nd = node.outputs[0].ndim
+        out = []
+        for d in range(nd):
+            dims = [s[d] for s, v in zip(shapes, node.inputs) if not v.broadcastable[d]]
+            out.append(dims[0] if dims else 1)
+        return [tuple(out)] * len(node.outputs)
+
+    # -- derivatives ------------------------------------------------------------------
+    def _scalar_partials(self, inputs, outputs, gz_types):
+        """Scalar graph of the op's gradient, with placeholders for inputs, outputs and gz."""
+        s_in = [scalar.ScalarType(i.dtype)() for i in inputs]
+        s_out = self.scalar_op.make_node(*s_in).outputs
+        s_gz = [scalar.ScalarType(t)() for t in gz_types]
+        s_grads = self.scalar_op.L_op(s_in, s_out, s_gz)
+        return s_in, s_out, s_gz, s_grads
+
+    def L_op(self, inputs, outputs, gz):
+        gz_types = [g.dtype if not isinstance(g.type, DisconnectedType) else outputs[k].dtype
+                    for k, g in enumerate(gz)]  # fmt: skip
+        s_in, s_out, s_gz, s_grads = self._scalar_partials(inputs, outputs, gz_types)
+        mapping = dict(zip(s_in, inputs)) | dict(zip(s_out, outputs)) | dict(zip(s_gz, gz))
+        grads = []
+        for x, sg in zip(inputs, s_grads):
+            if sg is None:
+                grads.append(DisconnectedType()())
+                continue
+            g = scalar_graph_to_tensor(sg, mapping, s_in + s_out + s_gz)
+            out = outputs[0]
+            if g.broadcastable != out.broadcastable:
+                g = Elemwise(scalar.second)(out, g)
+            axes = tuple(d for d in range(x.ndim) if x.broadcastable[d] and not
+                         g.broadcastable[d])  # fmt: skip
+            if axes:
+                g = Sum(axis=axes, keepdims_pattern=x.broadcastable)(g)
+            if x.dtype in scalar.DISCRETE_DTYPES:
+                g = g if g.dtype in scalar.CONTINUOUS_DTYPES else _cast_grad_to(g, config.floatX)
+            else:
+                g = _cast_grad(g, x)
+            grads.append(g)
+        return grads
+
+    def R_op(self, inputs, eval_points):
+        outputs = self.make_node(*inputs).outputs
+        total = None
+        for i, ev in enumerate(eval_points):
+            if ev is None:
+                continue
+            s_in, s_out, s_gz, s_grads = self._scalar_partials(inputs, outputs, [ev.dtype])
+            mapping = dict(zip(s_in, inputs)) | dict(zip(s_out, outputs)) | {s_gz[0]: ev}
+            term = scalar_graph_to_tensor(s_grads[i], mapping, s_in + s_out + s_gz)
+            total = term if total is None else Elemwise(scalar.add)(total, term)
+        if total is None:
+            return [None]
+        if total.broadcastable != outputs[0].broadcastable:
+            total = Elemwise(scalar.second)(outputs[0], total)
+        return [_cast_grad(total, outputs[0])]
+
+
+def _cast_grad_to(g, dtype):
+    return Elemwise(scalar.Cast(dtype))(g)
+
+
+def _broadcast_error(node, i):
+    def raise_error(value, result):
+        raise ValueError(
+            f"{node.op}: input {i} has shape {np.shape(value)}, which does not match the "
+            f"result's shape {np.shape(result)} in a dimension that is not broadcastable "
+            f"(input type {node.inputs[i].type}); mark the dimension broadcastable "
+            f"(e.g. with T.addbroadcast or a row/col type) to broadcast it"
+        )
+
+    return raise_error
+
+
+def scalar_graph_to_tensor(out: Variable, mapping: dict, stop) -> Variable:
+    """Rebuild a scalar graph over tensors: each scalar op becomes an `Elemwise`."""
+    memo = dict(mapping)
+    for node in io_toposort(stop, [out]):
+        args = []
+        for v in node.inputs:
+            if v not in memo:
+                if not isinstance(v, Constant):
+                    raise ValueError(f"free scalar variable {v} in a gradient graph")
+                memo[v] = constant(np.asarray(v.data, dtype=v.type.dtype))
+            args.append(memo[v])
+        res = Elemwise(node.op)(*args)
+        memo[node.outputs[0]] = res
+    if out not in memo:
+        memo[out] = constant(np.asarray(out.data, dtype=out.type.dtype))
+    return memo[out]
+
+
+# --------------------------------------------------------------------------- CAReduce
+
+
+def _normalize_axis(axis, ndim):
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, int | np.integer):
+        axis = (axis,)
+    out = []
+    for a in axis:
+        a = int(a)
+        if not -ndim <= a < ndim:
+            raise ValueError(f"axis {a} is out of range for a {ndim}-d tensor")
+        out.append(a % ndim)
+    return tuple(sorted(set(out)))
+
+
+class CAReduce(Op):
+    """Reduce over ``axis`` with an associative scalar op (sum, product, max, min).
+
+    ``keepdims_pattern``, when given, keeps the reduced axes as broadcastable ones.
+    """
+
+    __props__ = ("axis", "acc_dtype", "dtype", "keepdims_pattern")
+    numpy_fn = None
+    label = "CAReduce"
+
+    def __init__(self, axis=None, acc_dtype=None, dtype=None, keepdims_pattern=None):
+        self.axis = None if axis is None else tuple(axis)
+        self.acc_dtype = acc_dtype
+        self.dtype = dtype
+        self.keepdims_pattern = None if keepdims_pattern is None else tuple(keepdims_pattern)
+
+    def _axes(self, ndim):
+        return _normalize_axis(self.axis, ndim)
+
+    def __str__(self):
+        parts = []
+        if self.axis is not None:
+            parts.append(f"axis={list(self.axis)}")
+        if self.acc_dtype is not None:
+            parts.append(f"acc_dtype={self.acc_dtype}")
+        return f"{self.label}{{{', '.join(parts)}}}" if parts else self.label
+
+    def output_dtype(self, in_dtype):
+        return self.dtype or in_dtype
+
+    def make_node(self, x):
+        return Apply(self, *_reduce_io(self, as_tensor_variable(x)))
+
+    def _call(self, node, xname, fname):
+        axes = self._axes(node.inputs[0].ndim)
+        args = [xname, f"axis={axes!r}"]
+        if self.acc_dtype is not None and self.acc_dtype != node.outputs[0].dtype:
+            args.append(f"dtype={self.acc_dtype!r}")
+        if self.keepdims_pattern is not None:
+            args.append("keepdims=True")
+        expr = f"{fname}({', '.join(args)})"
+        if self.acc_dtype is not None and self.acc_dtype != node.outputs[0].dtype:
+            expr = f"{expr}.astype({node.outputs[0].dtype!r})"
+        return expr
+
+    def py_code(self, node, inames, onames, ctx):
+        fname = ctx.ref(self.numpy_fn, self.numpy_fn.__name__)
+        if not self._axes(node.inputs[0].ndim) and self.keepdims_pattern is None:
+            return f"{onames[0]} = {inames[0]}"
+        return f"{onames[0]} = {self._call(node, inames[0], fname)}"
+
+    def perform(self, node, inputs, output_storage):
+        out = eval(self._call(node, "x", "f"), {}, {"x": inputs[0], "f": self.numpy_fn})
+        output_storage[0][0] = np.asarray(out, dtype=node.outputs[0].dtype)
+
+    def infer_shape(self, node, shapes):
+        axes = self._axes(node.inputs[0].ndim)
+        if self.keepdims_pattern is not None:
+            return [tuple(1 if d in axes else s for d, s in enumerate(shapes[0]))]
+        return [tuple(s for d, s in enumerate(shapes[0]) if d not in axes)]
+
+    def _expand(self, g, x):
+        """``g`` (shaped like the output) with the reduced axes restored as broadcastable."""
+        if self.keepdims_pattern is not None:
+            return g
+        axes = self._axes(x.ndim)
+        order, k = [], 0
+        for d in range(x.ndim):
+            if d in axes:
+                order.append("x")
+            else:
+                order.append(k)
+                k += 1
+        return dimshuffle(g, *order)
+
+    def R_op(self, inputs, eval_points):
+        if eval_points[0] is None:
+            return [None]
+        (x,) = inputs
+        out = self(x)
+        partial = self.L_op(inputs, [out], [Elemwise(scalar.second)(out, constant(
+            np.asarray(1, dtype=out.dtype)))])[0]  # fmt: skip
+        return [Sum(axis=self.axis, keepdims_pattern=self.keepdims_pattern)(
+            Elemwise(scalar.mul)(partial, eval_points[0]))]  # fmt: skip
+
+
+_SUM_ACC = {
+    "bool": "int64", "int8": "int64", "int16": "int64", "int32": "int64", "uint8": "uint64",
+    "uint16": "uint64", "uint32": "uint64", "float16": "float32", "float32": "float64",
+    "complex64": "complex128",
+}  # fmt: skip
+_SUM_OUT = {"bool": "int64", "int8": "int64", "int16": "int64", "int32": "int64",
+            "uint8": "uint64", "uint16": "uint64", "uint32": "uint64"}  # fmt: skip
+
+
+class Sum(CAReduce):
+    """Sum over ``axis``; integers accumulate and return in 64 bits, float32 in float64."""
+
+    numpy_fn = staticmethod(np.sum)
+    label = "Sum"
+
+    def make_node(self, x):
+        x = as_tensor_variable(x)
+        if self.acc_dtype is None:
+            acc = _SUM_ACC.get(x.dtype, x.dtype)
+            op = type(self)(self.axis, acc, self.dtype, self.keepdims_pattern)
+            return Apply(op, *_reduce_io(op, x))
+        return Apply(self, *_reduce_io(self, x))
+
+    def output_dtype(self, in_dtype):
+        return self.dtype or _SUM_OUT.get(in_dtype, in_dtype)
+
+    def L_op(self, inputs, outputs, gz):
+        (x,) = inputs
+        g = self._expand(gz[0], x)
+        return [_cast_grad(Elemwise(scalar.second)(x, g), x)]
+
+
+def _reduce_io(op, x):
+    axes = op._axes(x.ndim)
+    if op.keepdims_pattern is not None:
+        bcast = tuple(True if d in axes else b for d, b in enumerate(x.broadcastable))
+    else:
+        bcast = tuple(b for d, b in enumerate(x.broadcastable) if d not in axes)
+    return [x], [TensorType(op.output_dtype(x.dtype), bcast)()]
+
+
+class Prod(Sum):
+    """Product over ``axis``."""
+
+    numpy_fn = staticmethod(np.prod)
+    label = "Prod"
+
+    def L_op(self, inputs, outputs, gz):
+        (x,) = inputs
+        # d prod / d x_i = prod / x_i (for nonzero x_i).
+        g = Elemwise(scalar.true_div)(Elemwise(scalar.mul)(self._expand(gz[0], x),
+                                      self._expand(outputs[0], x)), x)  # fmt: skip
+        return [_cast_grad(g, x)]
+
+
+class Max(CAReduce):
+    """Maximum over ``axis``; the gradient flows to every element equal to the maximum."""
+
+    numpy_fn = staticmethod(np.max)
+    label = "Max"
+
+    def L_op(self, inputs, outputs, gz):
+        (x,) = inputs
+        is_max = Elemwise(scalar.eq)(x, self._expand(outputs[0], x))
+        g = Elemwise(scalar.mul)(self._expand(gz[0], x), _cast_grad_to(is_max, gz[0].dtype))
+        return [_cast_grad(g, x)]
+
+
+class Min(Max):
+    """Minimum over ``axis``."""
+
+    numpy_fn = staticmethod(np.min)
+    label = "Min"

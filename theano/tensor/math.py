@@ -1,0 +1,360 @@
+"""Tensor math: elementwise functions, `dot`, reductions and casts."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from theano import scalar
+from theano.configdefaults import config
+from theano.graph.basic import Apply
+from theano.graph.null_type import DisconnectedType
+from theano.graph.op import Op
+from theano.tensor.basic import as_tensor_variable, constant
+from theano.tensor.elemwise import (
+    CAReduce,
+    DimShuffle,
+    Elemwise,
+    Max,
+    Min,
+    Prod,
+    Sum,
+    _normalize_axis,
+    dimshuffle,
+)
+from theano.tensor.type import TensorType
+
+# -------------------------------------------------------------------- elementwise
+
+
+def _elemwise(scalar_op, name, doc):
+    op = Elemwise(scalar_op)
+
+    def apply(*args):
+        return op(*args)
+
+    apply.__name__ = name
+    apply.__doc__ = doc
+    apply.op = op
+    return apply
+
+
+add = _elemwise(scalar.add, "add", "Elementwise sum of any number of tensors.")
+mul = _elemwise(scalar.mul, "mul", "Elementwise product of any number of tensors.")
+sub = _elemwise(scalar.sub, "sub", "Elementwise ``a - b``.")
+true_div = _elemwise(scalar.true_div, "true_div", "Elementwise ``a / b`` (ints give floats).")
+int_div = _elemwise(scalar.int_div, "int_div", "Elementwise ``a // b``.")
+floor_div = int_div
+mod = _elemwise(scalar.mod, "mod", "Elementwise ``a % b``.")
+pow = _elemwise(scalar.pow, "pow", "Elementwise ``a ** b``.")
+neg = _elemwise(scalar.neg, "neg", "Elementwise ``-a``.")
+abs_ = _elemwise(scalar.abs_, "abs_", "Elementwise absolute value.")
+sgn = _elemwise(scalar.sgn, "sgn", "Elementwise sign (-1, 0 or 1).")
+sqr = _elemwise(scalar.sqr, "sqr", "Elementwise square.")
+sqrt = _elemwise(scalar.sqrt, "sqrt", "Elementwise square root.")
+inv = _elemwise(scalar.inv, "inv", "Elementwise ``1 / a``.")
+exp = _elemwise(scalar.exp, "exp", "Elementwise exponential.")
+log = _elemwise(scalar.log, "log", "Elementwise natural logarithm.")
+log1p = _elemwise(scalar.log1p, "log1p", "Elementwise ``log(1 + a)``, accurate near 0.")
+expm1 = _elemwise(scalar.expm1, "expm1", "Elementwise ``exp(a) - 1``, accurate near 0.")
+sin = _elemwise(scalar.sin, "sin", "Elementwise sine.")
+cos = _elemwise(scalar.cos, "cos", "Elementwise cosine.")
+tanh = _elemwise(scalar.tanh, "tanh", "Elementwise hyperbolic tangent.")
+sigmoid = _elemwise(scalar.sigmoid, "sigmoid", "Elementwise logistic ``1 / (1 + exp(-a))``.")
+softplus = _elemwise(scalar.softplus, "softplus", "Elementwise ``log(1 + exp(a))``, stable.")
+maximum = _elemwise(scalar.maximum, "maximum", "Elementwise maximum of two tensors.")
+minimum = _elemwise(scalar.minimum, "minimum", "Elementwise minimum of two tensors.")
+lt = _elemwise(scalar.lt, "lt", "Elementwise ``a < b`` (bool).")
+gt = _elemwise(scalar.gt, "gt", "Elementwise ``a > b`` (bool).")
+le = _elemwise(scalar.le, "le", "Elementwise ``a <= b`` (bool).")
+ge = _elemwise(scalar.ge, "ge", "Elementwise ``a >= b`` (bool).")
+eq = _elemwise(scalar.eq, "eq", "Elementwise ``a == b`` (bool).")
+neq = _elemwise(scalar.neq, "neq", "Elementwise ``a != b`` (bool).")
+switch = _elemwise(scalar.switch, "switch", "Elementwise ``a if cond else b``.")
+fill = _elemwise(scalar.second, "fill", "``b`` broadcast to the shape of ``a``.")
+second = fill
+identity = _elemwise(scalar.identity, "identity", "A copy of ``a``.")
+abs = abs_
+reciprocal = inv
+where = switch
+
+
+def cast(x, dtype):
+    """``x`` converted to ``dtype`` ('floatX' means ``config.floatX``)."""
+    x = as_tensor_variable(x)
+    dtype = config.floatX if dtype == "floatX" else str(np.dtype(dtype))
+    if x.dtype == dtype:
+        return x
+    return Elemwise(scalar.Cast(dtype))(x)
+
+
+def zeros_like(x, dtype=None):
+    """Zeros with the shape (and, unless ``dtype`` is given, the dtype) of ``x``."""
+    x = as_tensor_variable(x)
+    return fill(x, constant(0, dtype=dtype or x.dtype))
+
+
+def ones_like(x, dtype=None):
+    """Ones with the shape (and, unless ``dtype`` is given, the dtype) of ``x``."""
+    x = as_tensor_variable(x)
+    return fill(x, constant(1, dtype=dtype or x.dtype))
+
+
+# ------------------------------------------------------------------------------ dot
+
+
+class Dot(Op):
+    """Matrix and vector products with NumPy's ``dot`` semantics (1-d and 2-d operands)."""
+
+    __props__ = ()
+    symbol = "\\dot"
+
+    def __str__(self):
+        return "dot"
+
+    def make_node(self, x, y):
+        x, y = as_tensor_variable(x), as_tensor_variable(y)
+        if x.ndim not in (1, 2) or y.ndim not in (1, 2):
+            raise TypeError(f"dot: expects 1-d or 2-d inputs, got {x.type} and {y.type}")
+        bcast = x.broadcastable[:-1] + y.broadcastable[:-2] + y.broadcastable[-1:][: y.ndim - 1]
+        dtype = scalar.upcast(x.dtype, y.dtype)
+        return Apply(self, [x, y], [TensorType(dtype, bcast)()])
+
+    def py_code(self, node, inames, onames, ctx):
+        expr = f"{ctx.ref(np.dot, 'dot')}({inames[0]}, {inames[1]})"
+        return f"{onames[0]} = {expr}"
+
+    def perform(self, node, inputs, output_storage):
+        output_storage[0][0] = np.asarray(np.dot(*inputs), dtype=node.outputs[0].dtype)
+
+    def infer_shape(self, node, shapes):
+        xs, ys = shapes
+        return [tuple(xs[:-1]) + tuple(ys[:-2]) + tuple(ys[-1:][: len(ys) - 1])]
+
+    def L_op(self, inputs, outputs, gz):
+        x, y = inputs
+        (g,) = gz
+        if x.ndim == 2 and y.ndim == 2:
+            gx, gy = dot(g, y.T), dot(x.T, g)
+        elif x.ndim == 1 and y.ndim == 2:
+            gx, gy = dot(y, g), outer(x, g)
+        elif x.ndim == 2 and y.ndim == 1:
+            gx, gy = outer(g, y), dot(x.T, g)
+        else:
+            gx, gy = mul(g, y), mul(g, x)
+        return [cast(gx, x.dtype), cast(gy, y.dtype)]
+
+    def R_op(self, inputs, eval_points):
+        x, y = inputs
+        ex, ey = eval_points
+        terms = []
+        if ex is not None:
+            terms.append(dot(ex, y))
+        if ey is not None:
+            terms.append(dot(x, ey))
+        if not terms:
+            return [None]
+        return [terms[0] if len(terms) == 1 else add(*terms)]
+
+
+_dot = Dot()
+
+
+def dot(a, b):
+    """The product of ``a`` and ``b``: matrix, matrix-vector, or inner product.
+
+    A 0-d operand gives the elementwise product, as in NumPy.
+    """
+    a, b = as_tensor_variable(a), as_tensor_variable(b)
+    if a.ndim == 0 or b.ndim == 0:
+        return mul(a, b)
+    return _dot(a, b)
+
+
+def outer(x, y):
+    """The outer product of vectors ``x`` and ``y``."""
+    return dot(dimshuffle(x, 0, "x"), dimshuffle(y, "x", 0))
+
+
+# ------------------------------------------------------------------------ reductions
+
+
+def _keep(x, axis, out):
+    """``out`` with the reduced ``axis`` of ``x`` put back as broadcastable dimensions."""
+    axes = _normalize_axis(axis, x.ndim)
+    order, k = [], 0
+    for d in range(x.ndim):
+        if d in axes:
+            order.append("x")
+        else:
+            order.append(k)
+            k += 1
+    return dimshuffle(out, *order)
+
+
+def _reduce(op_class, x, axis, keepdims, **kw):
+    x = as_tensor_variable(x)
+    axes = _normalize_axis(axis, x.ndim)
+    out = op_class(axis=None if axis is None else axes, **kw)(x)
+    return _keep(x, axes, out) if keepdims else out
+
+
+def sum(input, axis=None, dtype=None, keepdims=False, acc_dtype=None):
+    """Sum over ``axis`` (int, tuple or None for all); ints sum in 64 bits."""
+    return _reduce(Sum, input, axis, keepdims, dtype=dtype, acc_dtype=acc_dtype)
+
+
+def prod(input, axis=None, dtype=None, keepdims=False, acc_dtype=None):
+    """Product over ``axis``."""
+    return _reduce(Prod, input, axis, keepdims, dtype=dtype, acc_dtype=acc_dtype)
+
+
+def max(x, axis=None, keepdims=False):
+    """Maximum over ``axis``."""
+    return _reduce(Max, x, axis, keepdims)
+
+
+def min(x, axis=None, keepdims=False):
+    """Minimum over ``axis``."""
+    return _reduce(Min, x, axis, keepdims)
+
+
+def mean(input, axis=None, dtype=None, keepdims=False, acc_dtype=None):
+    """Mean over ``axis``; integer inputs give float64, as in Theano."""
+    from theano.tensor.shape import shape_i  # same layer; shape builds on math
+
+    x = as_tensor_variable(input)
+    axes = _normalize_axis(axis, x.ndim)
+    s = sum(x, axis=None if axis is None else axes, dtype=dtype, acc_dtype=acc_dtype)
+    if s.dtype in scalar.DISCRETE_DTYPES:
+        s = cast(s, "float64")
+    n = None
+    for d in axes:
+        size = constant(1, dtype="int64") if x.broadcastable[d] else shape_i(x, d)
+        n = size if n is None else mul(n, size)
+    out = s if n is None else true_div(s, cast(n, s.dtype))
+    return _keep(x, axes, out) if keepdims else out
+
+
+class Argmax(Op):
+    """Index of the maximum over one ``axis`` (or of the flattened array when None)."""
+
+    __props__ = ("axis",)
+    numpy_fn = staticmethod(np.argmax)
+
+    def __init__(self, axis):
+        self.axis = axis
+
+    def make_node(self, x):
+        x = as_tensor_variable(x)
+        if self.axis is None:
+            bcast = ()
+        else:
+            bcast = tuple(b for d, b in enumerate(x.broadcastable) if d != self.axis)
+        return Apply(self, [x], [TensorType("int64", bcast)()])
+
+    def py_code(self, node, inames, onames, ctx):
+        fn = ctx.ref(self.numpy_fn, type(self).__name__.lower())
+        return f"{onames[0]} = {fn}({inames[0]}, axis={self.axis})"
+
+    def perform(self, node, inputs, output_storage):
+        output_storage[0][0] = np.asarray(self.numpy_fn(inputs[0], axis=self.axis), "int64")
+
+    def infer_shape(self, node, shapes):
+        if self.axis is None:
+            return [()]
+        return [tuple(s for d, s in enumerate(shapes[0]) if d != self.axis)]
+
+    def connection_pattern(self, node):
+        return [[False]]
+
+    def L_op(self, inputs, outputs, gz):
+        return [DisconnectedType()()]
+
+    def R_op(self, inputs, eval_points):
+        return [None]
+
+
+class Argmin(Argmax):
+    numpy_fn = staticmethod(np.argmin)
+
+
+def _arg_reduce(op_class, x, axis, keepdims):
+    x = as_tensor_variable(x)
+    if axis is None and x.ndim > 1:
+        from theano.tensor.shape import flatten
+
+        x = flatten(x)
+    ax = None if axis is None else _normalize_axis(axis, x.ndim)
+    if ax is not None and len(ax) != 1:
+        raise ValueError(f"{op_class.__name__.lower()} takes a single axis, got {axis}")
+    ax = None if ax is None else ax[0]
+    out = op_class(0 if (ax is None and x.ndim == 1) else ax)(x)
+    return _keep(x, ax if ax is not None else tuple(range(x.ndim)), out) if keepdims else out
+
+
+def argmax(x, axis=None, keepdims=False):
+    """Index of the maximum over ``axis`` (of the flattened tensor when None)."""
+    return _arg_reduce(Argmax, x, axis, keepdims)
+
+
+def argmin(x, axis=None, keepdims=False):
+    """Index of the minimum over ``axis`` (of the flattened tensor when None)."""
+    return _arg_reduce(Argmin, x, axis, keepdims)
+
+
+__all__ = [
+    "CAReduce",
+    "DimShuffle",
+    "Dot",
+    "Elemwise",
+    "abs",
+    "abs_",
+    "add",
+    "argmax",
+    "argmin",
+    "cast",
+    "cos",
+    "dot",
+    "eq",
+    "exp",
+    "expm1",
+    "fill",
+    "floor_div",
+    "ge",
+    "gt",
+    "identity",
+    "int_div",
+    "inv",
+    "le",
+    "log",
+    "log1p",
+    "lt",
+    "max",
+    "maximum",
+    "mean",
+    "min",
+    "minimum",
+    "mod",
+    "mul",
+    "neg",
+    "neq",
+    "ones_like",
+    "outer",
+    "pow",
+    "prod",
+    "reciprocal",
+    "second",
+    "sgn",
+    "sigmoid",
+    "sin",
+    "softplus",
+    "sqr",
+    "sqrt",
+    "sub",
+    "sum",
+    "switch",
+    "tanh",
+    "true_div",
+    "where",
+    "zeros_like",
+]  # fmt: skip

@@ -14,6 +14,22 @@ globals().update(_type.CONSTRUCTORS)
 
 # The gradient family sits a layer above tensors; T.grad etc. resolve on first use.
 _FROM_GRADIENT = ("grad", "jacobian", "hessian", "Rop", "Lop", "verify_grad")
+# Submodules old code reaches as attributes (``T.nnet.sigmoid``), imported on first use.
+_SUBMODULES = (
+    "sharedvar",
+    "nnet",
+    "nlinalg",
+    "slinalg",
+    "extra_ops",
+    "inplace",
+    "sort",
+    "signal",
+    "shared_randomstreams",
+    "raw_random",
+    "blas",
+    "products",
+    "join",
+)
 
 
 def __getattr__(name):
@@ -21,10 +37,10 @@ def __getattr__(name):
         from theano import gradient
 
         return getattr(gradient, name)
-    if name == "sharedvar":
-        import theano.tensor.sharedvar as mod
+    if name in _SUBMODULES:
+        import importlib
 
-        return mod
+        return importlib.import_module(f"theano.tensor.{name}")
     raise AttributeError(f"module 'theano.tensor' has no attribute {name!r}")
 
 

@@ -1,0 +1,1 @@
+"""The Numba backend: JIT-compiled fused elementwise kernels (imported only when used)."""

@@ -1,0 +1,129 @@
+"""`Composite`: a graph of scalar ops used as one scalar op (what elementwise fusion builds)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from theano.graph.basic import Apply, Constant, io_toposort
+from theano.scalar.basic import ScalarOp, ScalarType
+
+
+def numpy_result_dtype(op, in_dtypes) -> str:
+    """The dtype NumPy gives when ``op``'s implementation runs on arrays of ``in_dtypes``."""
+    with np.errstate(all="ignore"):
+        args = [np.ones(1, dtype=d) for d in in_dtypes]
+        return str(np.asarray(op.impl(*args)).dtype)
+
+
+class Composite(ScalarOp):
+    """The scalar graph from ``inputs`` to ``outputs`` as a single scalar op.
+
+    Its source is the inner ops' expressions nested into one, with a cast wherever
+    NumPy's own dtype would differ from the graph's.
+    """
+
+    __props__ = ("key",)
+
+    def __init__(self, inputs, outputs):
+        self.inputs = list(inputs)
+        self.outputs = list(outputs)
+        self.nin = len(inputs)
+        self.nout = len(outputs)
+        self.nodes = io_toposort(self.inputs, self.outputs)
+        self.key = self._signature()
+
+    def _signature(self):
+        index = {v: f"i{k}" for k, v in enumerate(self.inputs)}
+        parts = []
+        for n, node in enumerate(self.nodes):
+            args = []
+            for v in node.inputs:
+                if v in index:
+                    args.append(index[v])
+                elif isinstance(v, Constant):
+                    args.append(f"{v.type.dtype}:{v.data!r}")
+            parts.append((node.op, tuple(args), tuple(o.type.dtype for o in node.outputs)))
+            for k, o in enumerate(node.outputs):
+                index[o] = f"n{n}.{k}"
+        return (
+            tuple(v.type.dtype for v in self.inputs),
+            tuple(parts),
+            tuple(index[o] for o in self.outputs),
+        )
+
+    def make_node(self, *inputs):
+        from theano.scalar.basic import as_scalar
+
+        inputs = [as_scalar(i) for i in inputs]
+        return Apply(self, inputs, [ScalarType(o.type.dtype)() for o in self.outputs])
+
+    def output_dtypes(self, *dtypes):
+        return [o.type.dtype for o in self.outputs]
+
+    def _expressions(self, inames, ctx, text=False):
+        exprs = dict(zip(self.inputs, inames))
+        for node in self.nodes:
+            args = []
+            for v in node.inputs:
+                if v not in exprs:
+                    exprs[v] = repr(v.data.item()) if isinstance(v, Constant) else str(v)
+                args.append(exprs[v])
+            if text:
+                expr = _infix(node.op, args)
+            else:
+                expr = node.op.py_expr(args, ctx)
+                want = node.outputs[0].type.dtype
+                have = numpy_result_dtype(node.op, [v.type.dtype for v in node.inputs])
+                if have != want:
+                    expr = f"{ctx.ref(np.asarray, 'asarray')}({expr}).astype({want!r})"
+            exprs[node.outputs[0]] = expr
+        return [exprs[o] for o in self.outputs]
+
+    def py_expr(self, inames, ctx):
+        return self._expressions(inames, ctx)[0]
+
+    def impl(self, *args):
+        fn = self.__dict__.get("_fn")
+        if fn is None:
+            fn = self.__dict__["_fn"] = _compile(self)
+        return fn(*args)
+
+    def L_op(self, inputs, outputs, output_grads):
+        raise NotImplementedError("Composite is built by rewrites after differentiation")
+
+    @property
+    def name(self):
+        return "Composite{" + ", ".join(self._expressions(
+            [f"i{k}" for k in range(self.nin)], None, text=True)) + "}"  # fmt: skip
+
+    def __str__(self):
+        return self.name
+
+
+def _infix(op, args):
+    sym = getattr(op, "symbol", None)
+    if sym and len(args) >= 2:
+        return "(" + f" {sym} ".join(args) + ")"
+    if sym == "-" and len(args) == 1:
+        return f"(-{args[0]})"
+    return f"{op}({', '.join(args)})"
+
+
+class _Refs:
+    def __init__(self):
+        self.globals = {}
+
+    def ref(self, obj, hint="g"):
+        name = f"_{hint}_{len(self.globals)}"
+        self.globals[name] = obj
+        return name
+
+
+def _compile(comp):
+    refs = _Refs()
+    names = [f"a{k}" for k in range(comp.nin)]
+    expr = comp.py_expr(names, refs)
+    src = f"def composite({', '.join(names)}):\n    return {expr}\n"
+    namespace = dict(refs.globals)
+    exec(compile(src, "<composite>", "exec"), namespace)
+    return namespace["composite"]

@@ -147,7 +147,8 @@ def grad(cost, wrt, consider_constant=None, disconnected_inputs="raise",
                 f"grad encountered a NaN/undefined gradient for {w}: {g.type.why_null}"
             )
         elif (
-            isinstance(w.type, TensorType)
+            not _is_null(g)
+            and isinstance(w.type, TensorType)
             and g.dtype != w.dtype
             and w.dtype.startswith(
                 ("float", "complex")  # fmt: skip
@@ -348,11 +349,13 @@ class MapGrad(Op):
     `jacobian` and `hessian`, whose rows are gradients of ``expr[i]``.
     """
 
-    __props__ = ("inner_inputs", "inner_output")
+    __props__ = ("inner_inputs", "inner_output", "like")
 
-    def __init__(self, inner_inputs, inner_output):
+    def __init__(self, inner_inputs, inner_output, like=None):
         self.inner_inputs = tuple(inner_inputs)
         self.inner_output = inner_output
+        # The outer input whose shape a row has: it gives the shape of an empty result.
+        self.like = like
 
     def __str__(self):
         return "MapGrad"
@@ -368,7 +371,7 @@ class MapGrad(Op):
         stack = ctx.ref(_stack_rows, "stack_rows")
         rest = ", ".join(inames[1:])
         return f"{onames[0]} = {stack}({inner}, {inames[0]}, ({rest}{',' if rest else ''}), " \
-               f"{node.outputs[0].dtype!r}, {self.inner_output.ndim})"  # fmt: skip
+               f"{node.outputs[0].dtype!r}, {self.inner_output.ndim}, {self.like!r})"  # fmt: skip
 
     def infer_shape(self, node, shapes):
         raise NotImplementedError
@@ -380,10 +383,11 @@ class MapGrad(Op):
         )
 
 
-def _stack_rows(inner, n, outer, dtype, ndim):
+def _stack_rows(inner, n, outer, dtype, ndim, like=None):
     rows = [inner(np.asarray(i, dtype="int64"), *outer)[0] for i in range(int(n))]
     if not rows:
-        return np.zeros((0,) + (0,) * ndim, dtype=dtype)
+        row_shape = np.shape(outer[like]) if like is not None else (0,) * ndim
+        return np.zeros((0, *row_shape), dtype=dtype)
     return np.asarray(np.stack([np.asarray(r) for r in rows]), dtype=dtype)
 
 
@@ -409,7 +413,9 @@ def jacobian(expression, wrt, consider_constant=None, disconnected_inputs="raise
         g = grad(expression[i], w, consider_constant=consider_constant,
                  disconnected_inputs=disconnected_inputs)  # fmt: skip
         free = [v for v in graph_inputs([g]) if not isinstance(v, Constant) and v is not i]
-        op = MapGrad([i, *free], g)
+        if w not in free and not isinstance(w, Constant):
+            free.append(w)  # an empty expression still gives rows shaped like w
+        op = MapGrad([i, *free], g, like=free.index(w) if w in free else None)
         n = expression.shape[0]
         results.append(op(n, *free))
     return results[0] if single else results

@@ -10,8 +10,9 @@ from theano.graph.basic import Constant, Variable
 from theano.tensor.elemwise import DimShuffle, Elemwise
 
 
-def _pp(var, outer_precedence=-1000) -> str:
-    if var.name is not None or var.owner is None:
+def _pp(var, outer_precedence=-1000, top=False) -> str:
+    # A named variable prints as its name, except the one asked for (Theano's target).
+    if var.owner is None or (var.name is not None and not top):
         return str(var)
     node = var.owner
     op = node.op
@@ -41,10 +42,10 @@ def pp(var) -> str:
     A compiled function prints each of its outputs on its own line.
     """
     if hasattr(var, "maker"):
-        return "\n".join(_pp(o) for o in var.maker.fgraph.outputs)
+        return "\n".join(_pp(o, top=True) for o in var.maker.fgraph.outputs)
     if isinstance(var, list | tuple):
-        return "\n".join(_pp(v) for v in var)
-    return _pp(var)
+        return "\n".join(_pp(v, top=True) for v in var)
+    return _pp(var, top=True)
 
 
 pprint = pp
@@ -70,8 +71,22 @@ def debugprint(obj, depth=-1, print_type=False, file=None, ids="CHAR", stop_on_n
     """Print the graph of ``obj`` (a variable, list of variables, or compiled function)
     as Theano's indented ``[id A]`` tree.
 
-    ``file='str'`` returns the text instead of printing; ``print_type`` adds types.
-    A compiled function also shows each node's position in the execution order.
+    Each apply node prints as ``Op [id A] 'name'   k`` (``k``: its position in the
+    execution order, for a compiled function only), each child one level deeper
+    behind `` |``; a node seen before prints again without its children.
+
+    Parameters
+    ----------
+    depth : int
+        How many levels to print (-1: all; 1: the outputs only).
+    print_type : bool
+        Add each variable's type as ``<TensorType(float64, vector)>``.
+    file : file-like, 'str' or None
+        Where to write; ``'str'`` returns the text; None writes to stdout.
+    ids : {'CHAR', 'int', 'id', ''}
+        Identifiers as letters (``A, B, ..., BA``), integers, Python ids, or none.
+    stop_on_name : bool
+        Do not expand named variables below the top.
     """
     order = None
     if hasattr(obj, "maker"):
@@ -82,30 +97,45 @@ def debugprint(obj, depth=-1, print_type=False, file=None, ids="CHAR", stop_on_n
         outputs = [obj]
     elif isinstance(obj, list | tuple):
         outputs = list(obj)
+        for o in outputs:
+            if not isinstance(o, Variable):
+                raise TypeError(f"debugprint cannot print {o!r}: expected a Variable")
     else:
         raise TypeError(f"debugprint cannot print {obj!r}")
+    if ids not in ("CHAR", "int", "id", ""):
+        raise ValueError(f"debugprint: ids must be 'CHAR', 'int', 'id' or '', got {ids!r}")
     buf = io.StringIO()
     names: dict = {}
     gen = _ids()
     printed: set = set()
 
     def ident(key):
+        if ids == "":
+            return ""
         if key not in names:
-            names[key] = next(gen)
-        return names[key]
+            if ids == "CHAR":
+                names[key] = next(gen)
+            elif ids == "int":
+                names[key] = str(len(names))
+            else:
+                names[key] = str(id(key))
+        return f"[id {names[key]}]"
 
     def emit(var, prefix, child_prefix, level):
+        if depth >= 0 and level >= depth:  # depth=1: the outputs alone
+            return
         node = var.owner
         type_str = f" <{var.type}>" if print_type else ""
         if node is None or isinstance(var, Constant):
-            buf.write(f"{prefix}{var} [id {ident(var)}]{type_str}\n")
+            buf.write(f"{prefix}{var} {ident(var)}{type_str}\n")
             return
         label = str(node.op)
         if len(node.outputs) > 1:
             label += f".{node.outputs.index(var)}"
         pos = str(order[node]) if order is not None and node in order else ""
-        buf.write(f"{prefix}{label} [id {ident(node)}]{type_str} '{var.name or ''}' {pos}\n")
-        if node in printed or (depth >= 0 and level >= depth):
+        # Theano's layout: name, then (empty) destroy and view maps, then the position.
+        buf.write(f"{prefix}{label} {ident(node)}{type_str} '{var.name or ''}'   {pos}\n")
+        if node in printed:
             return
         printed.add(node)
         if stop_on_name and var.name and level > 0:

@@ -9,6 +9,7 @@ checks the inputs, calls it, and commits updates only after every output exists.
 
 from __future__ import annotations
 
+import copy
 import keyword
 import re
 import warnings
@@ -137,6 +138,14 @@ class FunctionMaker:
                  allow_input_downcast, on_unused_input, rebuild_strict=True):  # fmt: skip
         self.mode = get_mode(mode)
         self.name = name
+        if updates is not None and not isinstance(updates, dict):
+            updates = list(updates)  # an iterator is read once, here
+        if givens is not None and not isinstance(givens, dict):
+            givens = list(givens)
+        # What rebuilds this function when it is unpickled.
+        self.build_args = (list(inputs), outputs, self.mode, updates, givens,
+                           no_default_updates, name, allow_input_downcast, on_unused_input,
+                           rebuild_strict)  # fmt: skip
         specs = [_as_in(i, allow_input_downcast) for i in inputs]
         seen = set()
         for s in specs:
@@ -236,6 +245,8 @@ class FunctionMaker:
 
     def _check_inputs(self, specs, needed, on_unused_input):
         policy = on_unused_input or config.on_unused_input
+        if policy not in ("raise", "warn", "ignore"):
+            raise ValueError(f"on_unused_input must be 'raise', 'warn' or 'ignore', got {policy!r}")
         reachable = set(ancestors(needed))
         given = {s.variable for s in specs}
         for v in graph_inputs(needed):
@@ -259,10 +270,6 @@ class FunctionMaker:
                 raise UnusedInputError(msg)
             if policy == "warn":
                 warnings.warn(msg, stacklevel=4)
-            elif policy != "ignore":
-                raise ValueError(
-                    f"on_unused_input must be 'raise', 'warn' or 'ignore', got {policy!r}"
-                )
 
     def _rewrite(self):
         """Run the mode's rewrite phases on ``fgraph`` (none exist yet; the hook is here)."""
@@ -270,18 +277,28 @@ class FunctionMaker:
 
     # -- linking ----------------------------------------------------------------------
     def _return_templates(self):
-        """How each graph output is returned: as is, as a 0-d array, or as a copy."""
+        """How each graph output is returned: as is, as a 0-d array, or as a copy.
+
+        An output is copied when its buffer may be an input's, a shared value's, a
+        constant's, or one already returned by an earlier output (a view of it, or
+        the same variable), unless it is an ``Out(borrow=True)``.
+        """
         fg = self.fgraph
         protected = set(fg.inputs)
         templates = []
-        seen = set()
+        returned = set()  # buffers handed out as they are
         for k, var in enumerate(fg.outputs):
             borrow = k < self.n_outputs and self.outputs[k].borrow
-            alias = _may_alias(var, protected) or var in seen
-            seen.add(var)
+            roots = _alias_roots(var)
+            alias = bool(roots & (protected | returned)) or any(
+                isinstance(r, Constant) for r in roots
+            )
+            copy_it = alias and not borrow
+            if not copy_it:
+                returned |= roots
             if getattr(var.type, "ndim", None) == 0:
-                templates.append("_array({})" if alias and not borrow else "_asarray({})")
-            elif alias and not borrow:
+                templates.append("_array({})" if copy_it else "_asarray({})")
+            elif copy_it:
                 templates.append("{}.copy()")
             else:
                 templates.append("{}")
@@ -295,22 +312,25 @@ class FunctionMaker:
         return Function(self, graph_fn)
 
 
-def _may_alias(var, protected):
-    """True when ``var``'s value may share memory with an input, shared value or constant."""
-    seen = set()
-    while True:
-        if var in protected or isinstance(var, Constant):
-            return True
-        node = var.owner
-        if node is None or var in seen:
-            return False
-        seen.add(var)
-        view = getattr(node.op, "view_map", {}).get(node.outputs.index(var))
-        if not view:
-            return False
-        if len(view) > 1:
-            return any(_may_alias(node.inputs[i], protected) for i in view)
-        var = node.inputs[view[0]]
+def _alias_roots(var):
+    """The variables whose buffers ``var``'s value may be (following views and inplace ops)."""
+    roots, stack, seen = set(), [var], set()
+    while stack:
+        v = stack.pop()
+        if v in seen:
+            continue
+        seen.add(v)
+        node = v.owner
+        if node is None:
+            roots.add(v)
+            continue
+        k = node.outputs.index(v)
+        through = list(getattr(node.op, "view_map", {}).get(k, ()))
+        through += getattr(node.op, "destroy_map", {}).get(k, ())
+        if not through:
+            roots.add(v)
+        stack.extend(node.inputs[i] for i in through)
+    return roots
 
 
 # ----------------------------------------------------------------------------- Function
@@ -334,6 +354,8 @@ class Function:
                 self.containers.append(spec.variable.container)
             elif spec.value is not None:
                 value = spec.value.value if isinstance(spec.value, Container) else spec.value
+                if not spec.borrow:  # the function keeps its own copy of the default
+                    value = copy.deepcopy(value)
                 self.containers.append(Container(spec.variable.type,
                                                  spec.variable.type.filter(value, spec.strict,
                                                  spec.allow_downcast)))  # fmt: skip
@@ -402,22 +424,64 @@ class Function:
     def __repr__(self):
         return f"<theano.compile.function.Function {self.name or ''}>".replace(" >", ">")
 
+    def __reduce__(self):
+        # The graph, its shared variables (with their values) and the stored input
+        # values travel; the generated code is rebuilt on loading.
+        stored = [
+            None if c is None or spec.shared else c.storage[0]
+            for c, spec in zip(self.containers, self.maker.inputs)
+        ]
+        return _unpickle_function, (self.maker.build_args, stored, self._trust)
+
+
+def _unpickle_function(build_args, stored, trust):
+    fn = FunctionMaker(*build_args).create()
+    for i, value in enumerate(stored):
+        if value is not None:
+            fn.containers[i].storage[0] = value
+    fn.trust_input = trust
+    return fn
+
+
+def _where(fname):
+    return "theano function" + (f' with name "{fname}"' if fname else "")
+
 
 def _check_input(spec, position, fname):
     """A converter for input ``position`` that names it in every error."""
     vtype = spec.variable.type
+    name = spec.name if spec.name is not None else spec.variable
 
     def check(value):
+        if value is _NODEFAULT:
+            raise TypeError(
+                f'Missing required input "{name}" of {_where(fname)} at index {position} '
+                f"(0-based): expected a value of type {vtype}"
+            )
         try:
             return vtype.filter(value, strict=spec.strict, allow_downcast=spec.allow_downcast)
         except (TypeError, ValueError) as err:
-            name = spec.name if spec.name is not None else spec.variable
             raise TypeError(
-                f'Bad input argument with name "{name}" to theano function with name '
-                f'"{fname}" at index {position} (0-based): {err}'
+                f'Bad input argument with name "{name}" to {_where(fname)} at index {position} '
+                f"(0-based): {err}"
             ) from None
 
     return check
+
+
+def _bad_call(fn, names, extra, kw):
+    """The error for positional arguments past the last input, or unknown keywords."""
+    where = _where(fn.maker.name)
+    listed = ", ".join(names)
+    if extra:
+        raise TypeError(
+            f"Too many arguments passed to {where}: it takes {len(names)} input(s) "
+            f"({listed}), got {len(names) + len(extra)} positional arguments"
+        )
+    unknown = ", ".join(sorted(kw))
+    raise TypeError(
+        f"Unknown input or state: {unknown}. The {where} has {len(names)} named inputs ({listed})"
+    )
 
 
 def _param_names(specs):
@@ -433,36 +497,36 @@ def _param_names(specs):
 
 
 def _build_call(fn):
-    """Generate the checked and trusted ``__call__`` of ``fn``'s signature."""
+    """Generate the checked and trusted ``__call__`` of ``fn``'s signature.
+
+    Every parameter defaults to a marker, so that a missing input, an extra positional
+    argument or an unknown keyword gets an error naming the inputs; the checks sit off
+    the fast path (a missing input fails its input check).
+    """
     maker = fn.maker
     specs = maker.inputs
     explicit = [i for i, s in enumerate(specs) if not s.implicit]
     names = _param_names([specs[i] for i in explicit])
-    g = {"_graph": fn.graph_fn.fn, "_NODEF": _NODEFAULT, "_ndarray": np.ndarray}
+    g = {"_graph": fn.graph_fn.fn, "_NODEF": _NODEFAULT, "_ndarray": np.ndarray, "_type": type,
+         "_bad_call": _bad_call, "_names": tuple(names)}  # fmt: skip
     params, checks, trusted_pre = [], [], []
-    defaults_started = False
     for pos, (i, pname) in enumerate(zip(explicit, names)):
         spec = specs[i]
         cont = fn.containers[i]
+        params.append(f"{pname}=_NODEF")
         if cont is not None:
             g[f"_st{i}"] = cont.storage
-            params.append(f"{pname}=_NODEF")
-            defaults_started = True
             fill = f"    if {pname} is _NODEF: {pname} = _st{i}[0]"
             trusted_pre.append(fill)
             checks.append(
                 fill + "\n    else:\n" + _check_src(spec, pname, i, g, pos, maker.name, 8)
             )
             continue
-        if defaults_started:
-            params.append(f"{pname}=_NODEF")
-            missing = (f"    if {pname} is _NODEF: raise TypeError("
-                       f"'missing required input {pname} (position {pos})')")  # fmt: skip
-            trusted_pre.append(missing)
-            checks.append(missing)
-        else:
-            params.append(pname)
+        g[f"_check{i}"] = _check_input(spec, pos, maker.name)
+        trusted_pre.append(f"    if {pname} is _NODEF: _check{i}({pname})")
         checks.append(_check_src(spec, pname, i, g, pos, maker.name, 4))
+    params += ["*_extra", "**_kw"]
+    guard = "    if _extra or _kw: _bad_call(self, _names, _extra, _kw)"
     args = []
     for i, s in enumerate(specs):
         if s.implicit:
@@ -482,7 +546,7 @@ def _build_call(fn):
         ret = f"    return [{', '.join(f'_r[{k}]' for k in range(n_out))}]"
 
     def body(pre):
-        lines = [f"def __call__(self, {', '.join(params)}):" if params else "def __call__(self):"]
+        lines = [f"def __call__(self, {', '.join(params)}):", guard]
         lines += pre
         lines += [
             "    try:",
@@ -509,6 +573,6 @@ def _check_src(spec, pname, i, g, pos, fname, indent):
     g[f"_check{i}"] = _check_input(spec, pos, fname)
     if hasattr(vtype, "numpy_dtype") and not any(vtype.broadcastable):
         g[f"_dt{i}"] = vtype.numpy_dtype
-        return (f"{pad}if type({pname}) is not _ndarray or {pname}.dtype is not _dt{i} or "
+        return (f"{pad}if _type({pname}) is not _ndarray or {pname}.dtype is not _dt{i} or "
                 f"{pname}.ndim != {vtype.ndim}: {pname} = _check{i}({pname})")  # fmt: skip
     return f"{pad}{pname} = _check{i}({pname})"

@@ -8,6 +8,7 @@ generated line, and an error is mapped back to the node that raised it.
 
 from __future__ import annotations
 
+import builtins
 import itertools
 import keyword
 import linecache
@@ -63,7 +64,8 @@ class GraphFunction:
 
 def _free_name(var, used):
     name = var.name
-    if name and _IDENT.match(name) and not keyword.iskeyword(name) and name not in used:
+    if (name and _IDENT.match(name) and not keyword.iskeyword(name) and name not in used
+            and not hasattr(builtins, name)):  # fmt: skip
         return name
     k = len(used)
     while f"v{k}" in used:

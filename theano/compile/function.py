@@ -23,7 +23,7 @@ from theano.configdefaults import config
 from theano.graph.basic import Constant, Variable, ancestors, clone_replace, graph_inputs
 from theano.graph.fg import FunctionGraph, MissingInputError
 from theano.graph.shared import Container, SharedVariable
-from theano.link.python import describe_failure, generate
+from theano.link.python import CallFrame, describe_failure, generate
 
 
 class UnusedInputError(ValueError):
@@ -272,8 +272,8 @@ class FunctionMaker:
                 warnings.warn(msg, stacklevel=4)
 
     def _rewrite(self):
-        """Run the mode's rewrite phases on ``fgraph`` (none exist yet; the hook is here)."""
-        run_phases(self.fgraph, self.mode)
+        """Run the mode's rewrite phases on ``fgraph`` (merge ... fusion, inplace)."""
+        self.rewrite_reports = run_phases(self.fgraph, self.mode)
 
     # -- linking ----------------------------------------------------------------------
     def _return_templates(self):
@@ -305,11 +305,15 @@ class FunctionMaker:
         return templates
 
     def create(self):
+        self.nodes = self.fgraph.toposort()
+        return Function(self)
+
+    def graph_function(self):
+        """The graph alone as a plain generated function (what ``f.source`` shows)."""
         fg = self.fgraph
-        graph_fn = generate(fg.inputs, fg.outputs, returns=self._return_templates(),
-                            nodes=fg.toposort())  # fmt: skip
-        graph_fn.fn.__globals__.update(_asarray=np.asarray, _array=np.array)
-        return Function(self, graph_fn)
+        gf = generate(fg.inputs, fg.outputs, returns=self._return_templates(), nodes=self.nodes)
+        gf.fn.__globals__.update(_asarray=np.asarray, _array=np.array)
+        return gf
 
 
 def _alias_roots(var):
@@ -344,9 +348,10 @@ class Function:
     ``f['name']`` reads or sets the stored value of an input with a default.
     """
 
-    def __init__(self, maker, graph_fn):
+    def __init__(self, maker, graph_fn=None):
         self.maker = maker
-        self.graph_fn = graph_fn
+        self._graph_fn = graph_fn
+        self._override = None
         self.name = maker.name
         self.containers = []
         for spec in maker.inputs:
@@ -362,8 +367,8 @@ class Function:
             else:
                 self.containers.append(None)
         self.input_storage = self.containers
-        self._checked, self._trusted, self.call_source = _build_call(self)
         self._trust = False
+        self._checked, self._trusted, self.call_source, self._call_graphs = _build_call(self)
 
     def __new__(cls, maker=None, graph_fn=None):
         # Each function gets its own subclass, so that __call__ can be the generated code.
@@ -371,8 +376,16 @@ class Function:
         return object.__new__(sub)
 
     @property
+    def graph_fn(self):
+        """The compiled graph as a plain generated function (built on first use)."""
+        if self._graph_fn is None:
+            self._graph_fn = self.maker.graph_function()
+        return self._graph_fn
+
+    @property
     def source(self) -> str:
-        """The generated Python source of the compiled graph."""
+        """The generated Python source of the compiled graph (``f.call_source`` shows the
+        full ``__call__``, input checks and updates included)."""
         return self.graph_fn.source
 
     @property
@@ -404,7 +417,9 @@ class Function:
         value = spec.variable.type.filter(value, spec.strict, spec.allow_downcast)
         if self.containers[i] is None:
             self.containers[i] = Container(spec.variable.type, value)
-            self._checked, self._trusted, self.call_source = _build_call(self)
+            self._checked, self._trusted, self.call_source, self._call_graphs = _build_call(
+                self, self._override
+            )
             type(self).__call__ = self._trusted if self._trust else self._checked
         else:
             self.containers[i].storage[0] = value
@@ -417,9 +432,11 @@ class Function:
             return False
 
     def _annotate(self, err):
-        note = describe_failure(self.graph_fn, err.__traceback__)
-        if note:
-            err.add_note(note)
+        for graph in self._call_graphs:
+            note = describe_failure(graph, err.__traceback__)
+            if note:
+                err.add_note(note)
+                return
 
     def __repr__(self):
         return f"<theano.compile.function.Function {self.name or ''}>".replace(" >", ">")
@@ -496,19 +513,21 @@ def _param_names(specs):
     return names
 
 
-def _build_call(fn):
-    """Generate the checked and trusted ``__call__`` of ``fn``'s signature.
+def _build_call(fn, override=None):
+    """Generate the checked and trusted ``__call__`` of ``fn``, with the graph inlined.
 
     Every parameter defaults to a marker, so that a missing input, an extra positional
     argument or an unknown keyword gets an error naming the inputs; the checks sit off
-    the fast path (a missing input fails its input check).
+    the fast path (a missing input fails its input check). The graph's code is
+    written into ``__call__`` itself, saving a function call and a tuple per call.
+    Returns (checked, trusted, checked source, [GraphFunction of each]).
     """
     maker = fn.maker
     specs = maker.inputs
     explicit = [i for i, s in enumerate(specs) if not s.implicit]
     names = _param_names([specs[i] for i in explicit])
-    g = {"_graph": fn.graph_fn.fn, "_NODEF": _NODEFAULT, "_ndarray": np.ndarray, "_type": type,
-         "_bad_call": _bad_call, "_names": tuple(names)}  # fmt: skip
+    g = {"_NODEF": _NODEFAULT, "_ndarray": np.ndarray, "_type": type, "_bad_call": _bad_call,
+         "_names": tuple(names), "_asarray": np.asarray, "_array": np.array}  # fmt: skip
     params, checks, trusted_pre = [], [], []
     for pos, (i, pname) in enumerate(zip(explicit, names)):
         spec = specs[i]
@@ -527,43 +546,42 @@ def _build_call(fn):
         checks.append(_check_src(spec, pname, i, g, pos, maker.name, 4))
     params += ["*_extra", "**_kw"]
     guard = "    if _extra or _kw: _bad_call(self, _names, _extra, _kw)"
-    args = []
+    input_names, loads = [], []
     for i, s in enumerate(specs):
         if s.implicit:
             g[f"_st{i}"] = fn.containers[i].storage
-            args.append(f"_st{i}[0]")
+            input_names.append(f"_in{i}")
+            loads.append(f"    _in{i} = _st{i}[0]")
         else:
-            args.append(names[explicit.index(i)])
+            input_names.append(names[explicit.index(i)])
     fg = maker.fgraph
     n_out = maker.n_outputs
-    commit = []
-    for k, target in fg.update_mapping.items():
+    for target in fg.update_mapping.values():
         g[f"_st{target}"] = fn.containers[target].storage
-        commit.append(f"    _st{target}[0] = _r[{k}]")
-    if maker.unpack_single:
-        ret = "    return _r[0]"
-    else:
-        ret = f"    return [{', '.join(f'_r[{k}]' for k in range(n_out))}]"
 
-    def body(pre):
-        lines = [f"def __call__(self, {', '.join(params)}):", guard]
-        lines += pre
-        lines += [
-            "    try:",
-            f"        _r = _graph({', '.join(args)})",
-            "    except Exception as _err:",
-            "        self._annotate(_err)",
-            "        raise",
-        ]
-        lines += commit + [ret]
-        return "\n".join(lines) + "\n"
+    def epilogue(outs):
+        # Updates are committed only here, after every output and update was computed.
+        lines = []
+        for k, target in fg.update_mapping.items():
+            lines.append(f"    _st{target}[0] = {outs[k]}")
+        if maker.unpack_single:
+            lines.append(f"    return {outs[0]}")
+        else:
+            lines.append(f"    return [{', '.join(outs[:n_out])}]")
+        return lines
 
-    checked_src, trusted_src = body(checks), body(trusted_pre)
-    ns_c, ns_t = dict(g), dict(g)
-    exec(compile(checked_src, f"<theano-call-{id(fn)}>", "exec"), ns_c)
-    exec(compile(trusted_src, f"<theano-call-trusted-{id(fn)}>", "exec"), ns_t)
-    type(fn).__call__ = ns_c["__call__"]
-    return ns_c["__call__"], ns_t["__call__"], checked_src
+    header = f"def __call__(self, {', '.join(params)}):"
+    reserved = set(names) | {"self", "_extra", "_kw", "_err"} | set(input_names)
+    templates = maker._return_templates()
+    graphs, fns = [], []
+    for pre in (checks, trusted_pre):
+        frame = CallFrame(header, [guard, *pre, *loads], epilogue, input_names, g, reserved)
+        gf = generate(fg.inputs, fg.outputs, returns=templates, nodes=maker.nodes,
+                      override=override, frame=frame)  # fmt: skip
+        graphs.append(gf)
+        fns.append(gf.fn)
+    type(fn).__call__ = fns[0] if not getattr(fn, "_trust", False) else fns[1]
+    return fns[0], fns[1], graphs[0].source, graphs
 
 
 def _check_src(spec, pname, i, g, pos, fname, indent):

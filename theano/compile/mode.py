@@ -65,11 +65,21 @@ def get_mode(mode) -> Mode:
         ) from None
 
 
-def run_phases(fgraph, mode: Mode) -> None:
-    """Run ``mode``'s rewrite phases on ``fgraph``, in order.
+def run_phases(fgraph, mode: Mode) -> list:
+    """Run ``mode``'s rewrite phases on ``fgraph``, in order; return their reports.
 
-    The rewrites themselves arrive with the optimizer; until then every phase is
-    empty, and both modes compile the graph as written.
+    ``mode.excluded`` names phases or rewrites (by name or tag) to skip;
+    ``config.optimizer='None'`` skips them all, as does ``optimizer_excluding``.
     """
-    for _phase in mode.phases:
-        pass
+    if config.optimizer in ("None", "none", None) or not mode.phases:
+        return []
+    from theano.tensor.rewriting import PHASES
+
+    excluded = set(mode.excluded) | set(filter(None, config.optimizer_excluding.split(":")))
+    included = set(mode.included) | set(filter(None, config.optimizer_including.split(":")))
+    reports = []
+    for phase in mode.phases:
+        if phase in excluded and phase not in included:
+            continue
+        reports.extend(PHASES[phase](fgraph, included, excluded))
+    return reports

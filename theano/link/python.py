@@ -28,6 +28,7 @@ class CodeContext:
     def __init__(self):
         self.globals: dict[str, object] = {"__builtins__": __builtins__}
         self._by_id: dict[int, str] = {}
+        self.reserved: set[str] = set()
 
     def ref(self, obj, hint: str = "g") -> str:
         """A global name bound to ``obj`` in the generated module (one per object)."""
@@ -36,7 +37,7 @@ class CodeContext:
             base = "_" + re.sub(r"\W", "_", hint)
             name = base
             k = 1
-            while name in self.globals:
+            while name in self.globals or name in self.reserved:
                 name = f"{base}_{k}"
                 k += 1
             self.globals[name] = obj
@@ -46,6 +47,24 @@ class CodeContext:
     def compile_graph(self, inputs, outputs):
         """A plain callable computing ``outputs`` from ``inputs`` (an inner graph)."""
         return generate(inputs, outputs).fn
+
+
+class CallFrame:
+    """How `generate` wraps graph code into a caller's function.
+
+    ``header`` is the ``def`` line; ``prologue`` lines run first; the graph code runs
+    inside ``try`` (errors are annotated by ``self._annotate``); ``epilogue(outs)``
+    gives the final lines from the output expressions. ``input_names`` are the local
+    names of the graph inputs; ``globals`` are bound in the generated module.
+    """
+
+    def __init__(self, header, prologue, epilogue, input_names, globals, reserved=()):
+        self.header = header
+        self.prologue = list(prologue)
+        self.epilogue = epilogue
+        self.input_names = list(input_names)
+        self.globals = dict(globals)
+        self.reserved = set(reserved)
 
 
 class GraphFunction:
@@ -73,7 +92,8 @@ def _free_name(var, used):
     return f"v{k}"
 
 
-def generate(inputs, outputs, returns=None, fn_name="graph", nodes=None):
+def generate(inputs, outputs, returns=None, fn_name="graph", nodes=None, override=None,
+             frame=None):  # fmt: skip
     """Generate and ``exec`` one function computing ``outputs`` from ``inputs``.
 
     Parameters
@@ -87,17 +107,40 @@ def generate(inputs, outputs, returns=None, fn_name="graph", nodes=None):
         expression is replaced by the output's local name.
     nodes : list of Apply, optional
         The apply nodes in execution order (default: a toposort).
+    override : callable, optional
+        ``override(node, inames, onames, ctx)`` may return source replacing the op's
+        own snippet (the Numba tier uses it for elementwise kernels).
+
+    frame : CallFrame, optional
+        Wraps the graph code into a caller's function (`theano.compile` inlines the
+        graph into ``Function.__call__`` this way, saving a call per call).
+
+    0-d tensors travel as NumPy scalars inside the function: arithmetic on them is
+    several times cheaper than on 0-d arrays, and results are the same.
     """
     ctx = CodeContext()
     names: dict[Variable, str] = {}
     used: set[str] = set()
+    ctx.reserved = used
     params = []
-    for var in inputs:
-        name = _free_name(var, used)
+    for k, var in enumerate(inputs):
+        name = frame.input_names[k] if frame is not None else _free_name(var, used)
         used.add(name)
         names[var] = name
         params.append(name)
-    lines = [f"def {fn_name}({', '.join(params)}):"]
+    if frame is not None:
+        used.update(frame.reserved)
+        ctx.globals.update(frame.globals)
+        lines = [frame.header, *frame.prologue]
+        pad = "        "
+    else:
+        lines = [f"def {fn_name}({', '.join(params)}):"]
+        pad = "    "
+    for var in inputs:
+        if getattr(var.type, "ndim", None) == 0 and hasattr(var.type, "numpy_dtype"):
+            lines.append(f"    {names[var]} = {names[var]}[()]")
+    if frame is not None:
+        lines.append("    try:")
     line_nodes = {}
     nodes = io_toposort(inputs, outputs) if nodes is None else nodes
 
@@ -105,7 +148,10 @@ def generate(inputs, outputs, returns=None, fn_name="graph", nodes=None):
         if var in names:
             return names[var]
         if isinstance(var, Constant):
-            names[var] = ctx.ref(var.data, "c")
+            data = var.data
+            if isinstance(data, np.ndarray) and data.ndim == 0:
+                data = data[()]
+            names[var] = ctx.ref(data, "c")
             return names[var]
         raise ValueError(f"the graph needs {var}, which is not computed before it is used")
 
@@ -117,18 +163,27 @@ def generate(inputs, outputs, returns=None, fn_name="graph", nodes=None):
             used.add(name)
             names[out] = name
             onames.append(name)
-        src = node.op.py_code(node, inames, onames, ctx)
+        src = override(node, inames, onames, ctx) if override is not None else None
+        if src is None:
+            src = node.op.py_code(node, inames, onames, ctx)
         if src is None:
             src = _perform_call(node, inames, onames, ctx)
         first = len(lines) + 1
         for line in src.splitlines():
-            lines.append("    " + line)
+            lines.append(pad + line)
         for lineno in range(first, len(lines) + 1):
             line_nodes[lineno] = node
     outs = [name_of(v) for v in outputs]
     if returns is not None:
         outs = [tmpl.format(o) for tmpl, o in zip(returns, outs)]
-    lines.append(f"    return ({', '.join(outs)}{',' if len(outs) == 1 else ''})")
+    if frame is not None:
+        if not nodes:
+            lines.append("        pass")
+        lines += ["    except Exception as _err:", "        self._annotate(_err)", "        raise"]
+        lines += frame.epilogue(outs)
+        fn_name = "__call__"
+    else:
+        lines.append(f"    return ({', '.join(outs)}{',' if len(outs) == 1 else ''})")
     source = "\n".join(lines) + "\n"
     filename = f"<theano-graph-{next(_counter)}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)

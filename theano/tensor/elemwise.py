@@ -178,8 +178,10 @@ class Elemwise(Op):
     def _literal(self, node, i):
         """Python literal for constant input ``i`` when NumPy gives the same dtype with it."""
         var = node.inputs[i]
-        if not isinstance(var, Constant) or var.data.ndim != 0:
+        if not isinstance(var, Constant) or var.data.size != 1 or not all(var.broadcastable):
             return None
+        if all(isinstance(v, Constant) for j, v in enumerate(node.inputs) if j != i):
+            return None  # a literal needs an array operand to keep the result's shape
         value = var.data.item()
         if isinstance(value, float) and not np.isfinite(value):
             return None
@@ -221,6 +223,9 @@ class Elemwise(Op):
     def _broadcast_checks(self, node, inames, oname, ctx):
         """Call-time checks that no non-broadcastable dimension was broadcast by NumPy."""
         if len(node.inputs) < 2 or node.outputs[0].ndim == 0:
+            return []
+        # Theano-illegal broadcasting needs two inputs with a non-broadcastable dim.
+        if sum(not all(v.broadcastable) for v in node.inputs) < 2:
             return []
         checks = []
         for i, var in enumerate(node.inputs):

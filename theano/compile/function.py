@@ -368,12 +368,48 @@ class Function:
                 self.containers.append(None)
         self.input_storage = self.containers
         self._trust = False
+        self.tier = "python"
+        self._tiering = None
         self._checked, self._trusted, self.call_source, self._call_graphs = _build_call(self)
+        self._start_numba_tier()
 
     def __new__(cls, maker=None, graph_fn=None):
         # Each function gets its own subclass, so that __call__ can be the generated code.
         sub = type("Function", (cls,), {})
         return object.__new__(sub)
+
+    def _start_numba_tier(self):
+        """Compile the Numba tier now ('numba_sync') or in the background ('numba')."""
+        linker = self.maker.mode.linker
+        if linker == "py" and config.linker == "numba":
+            linker = "numba"
+        if linker not in ("numba", "numba_sync"):
+            return
+        from theano.link.numba import linker as numba_linker
+
+        if not numba_linker.available() or not numba_linker.count_kernels(self.maker.nodes):
+            return
+        override = numba_linker._elemwise_override
+
+        def build():
+            return _build_call(self, override, install=False)
+
+        def install(built):
+            self._override = override
+            self._checked, self._trusted, self.call_source, self._call_graphs = built
+            self.tier = "numba"
+            type(self).__call__ = self._trusted if self._trust else self._checked
+
+        if linker == "numba_sync":
+            install(build())
+        else:
+            self._tiering = numba_linker.TieredCompiler(build, install).start()
+
+    def wait_for_tier(self, timeout=None) -> str:
+        """Wait for a background Numba compile, if any; return the tier now in use."""
+        if self._tiering is not None:
+            self._tiering.wait(timeout)
+        return self.tier
 
     @property
     def graph_fn(self):
@@ -513,7 +549,7 @@ def _param_names(specs):
     return names
 
 
-def _build_call(fn, override=None):
+def _build_call(fn, override=None, install=True):
     """Generate the checked and trusted ``__call__`` of ``fn``, with the graph inlined.
 
     Every parameter defaults to a marker, so that a missing input, an extra positional
@@ -580,7 +616,8 @@ def _build_call(fn, override=None):
                       override=override, frame=frame)  # fmt: skip
         graphs.append(gf)
         fns.append(gf.fn)
-    type(fn).__call__ = fns[0] if not getattr(fn, "_trust", False) else fns[1]
+    if install:
+        type(fn).__call__ = fns[0] if not getattr(fn, "_trust", False) else fns[1]
     return fns[0], fns[1], graphs[0].source, graphs
 
 

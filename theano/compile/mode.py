@@ -9,7 +9,11 @@ from theano.configdefaults import config
 
 @dataclass(frozen=True)
 class Mode:
-    """How `function` compiles: ``linker`` ('py' or 'numba') and rewrite ``phases``.
+    """How `function` compiles: a ``linker`` and the rewrite ``phases``.
+
+    Linkers: 'py' (generated Python; ``config.linker='numba'`` upgrades it to 'numba'),
+    'numba' (usable at once in Python, Numba kernels swapped in when compiled in a
+    background thread), 'numba_sync' (kernels compiled before the first call).
 
     ``phases`` is a tuple of names run in order; ``including``/``excluding`` filter
     individual rewrites by name or tag once rewrites exist.
@@ -39,10 +43,14 @@ REWRITE_PHASES = ("merge", "constant_folding", "canonicalize", "stabilize", "spe
 
 FAST_RUN = Mode("py", REWRITE_PHASES, "FAST_RUN")
 FAST_COMPILE = Mode("py", (), "FAST_COMPILE")
+# FAST_RUN's rewrites with elementwise kernels JIT-compiled by Numba before the first
+# call (for benchmarks); Mode(linker='numba') compiles them in the background instead.
+NUMBA = Mode("numba_sync", REWRITE_PHASES, "NUMBA")
 
 predefined_modes = {
     "FAST_RUN": FAST_RUN,
     "FAST_COMPILE": FAST_COMPILE,
+    "NUMBA": NUMBA,
     "Mode": FAST_RUN,
     "DebugMode": FAST_COMPILE,
     "DEBUG_MODE": FAST_COMPILE,

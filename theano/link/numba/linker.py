@@ -41,6 +41,13 @@ def _elemwise_override(node, inames, onames, ctx):
     return "\n".join(lines)
 
 
+def available() -> bool:
+    """True when Numba can be imported (it is imported only when a kernel is built)."""
+    import importlib.util
+
+    return importlib.util.find_spec("numba") is not None
+
+
 def count_kernels(nodes) -> int:
     """How many nodes the Numba tier would compile (for reporting and tests)."""
     from theano.tensor.elemwise import Elemwise

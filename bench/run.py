@@ -76,11 +76,119 @@ def call_overhead(trust_input: bool, shape):
     return row
 
 
+def _peer_elementwise(row, fn_np, arrays):
+    """Add PyTensor/JAX timings of the NumPy-written expression ``fn_np``."""
+    if _installed("pytensor"):
+        import pytensor
+        import pytensor.tensor as pt
+
+        vs = [pt.tensor(f"v{k}", dtype=str(a.dtype), shape=(None,) * a.ndim)
+              for k, a in enumerate(arrays)]  # fmt: skip
+        pf = pytensor.function(vs, fn_np(*vs))
+        pf.trust_input = True
+        row["pytensor"] = per_call(pf, *arrays)
+    if _installed("jax"):
+        import jax
+
+        jf = jax.jit(lambda *a: fn_np(*a))
+        ja = [jax.numpy.asarray(a) for a in arrays]
+        jf(*ja).block_until_ready()
+        row["jax"] = per_call(lambda *a: jf(*a).block_until_ready(), *ja)
+
+
+def _numba_triad(n):
+    """Seconds for one pass ``out = a + s * b`` over float64 arrays (memory-bound ideal)."""
+    import numba
+
+    @numba.njit(cache=False)
+    def triad(a, b, s, out):
+        for i in range(a.size):
+            out[i] = a[i] + s * b[i]
+
+    a, b, out = np.ones(n), np.ones(n), np.empty(n)
+    triad(a, b, 2.0, out)
+    return per_call(triad, a, b, 2.0, out)
+
+
+def elementwise(expr_name, n, dtype):
+    """A fused elementwise expression of two arrays: FAST_RUN on both tiers vs peers."""
+    import theano
+    import theano.tensor as T
+
+    exprs = {
+        "a**2+b**2+2ab": lambda a, b: a**2 + b**2 + 2 * a * b,
+        "exp(-x**2)*sin(y)+x*y": None,
+    }
+    rng = np.random.default_rng(0)
+    arrays = [rng.uniform(-1, 1, n).astype(dtype) for _ in range(2)]
+    a, b = T.vectors("a", "b", dtype=dtype)
+    if expr_name == "a**2+b**2+2ab":
+        sym, fn_np = exprs[expr_name](a, b), exprs[expr_name]
+    else:
+        sym = T.exp(-(a**2)) * T.sin(b) + a * b
+
+        def fn_np(x, y):
+            return np.exp(-(x**2)) * np.sin(y) + x * y
+
+    py = theano.function([a, b], sym, mode="FAST_RUN")
+    nb = theano.function([a, b], sym, mode="NUMBA")
+    for f in (py, nb):
+        f.trust_input = True
+    row = {"ours": per_call(nb, *arrays), "ours python tier": per_call(py, *arrays)}
+    row["numpy"] = per_call(fn_np, *arrays)
+    _peer_elementwise(row, fn_np, arrays)
+    if expr_name == "a**2+b**2+2ab" and dtype == "float64":
+        triad = _numba_triad(n)
+        row["triad (1 pass)"] = triad
+        gbs = 3 * 8 * n / row["ours"] / 1e9
+        row["note"] = f"ours {gbs:.1f} GB/s; triad {3 * 8 * n / triad / 1e9:.1f} GB/s"
+    return row
+
+
+def logistic_regression():
+    """One SGD step of logistic regression: 784 features, batch 1000, shared weights."""
+    import theano
+    import theano.tensor as T
+
+    rng = np.random.default_rng(0)
+    n, d = 1000, 784
+    xv = rng.normal(size=(n, d)) / np.sqrt(d)
+    yv = (rng.uniform(size=n) > 0.5).astype("float64")
+    w0 = np.zeros(d)
+    lr = 0.1
+    x, y = T.dmatrix("x"), T.dvector("y")
+    w = theano.shared(w0.copy(), "w")
+    b = theano.shared(0.0, "b")
+    p = T.sigmoid(T.dot(x, w) + b)
+    cost = -T.mean(y * T.log(p) + (1 - y) * T.log(1 - p))
+    gw, gb = T.grad(cost, [w, b])
+    step = theano.function([x, y], cost, updates=[(w, w - lr * gw), (b, b - lr * gb)])
+    step.trust_input = True
+    state = {"w": w0.copy(), "b": 0.0}
+
+    def numpy_step(xv, yv):
+        z = xv @ state["w"] + state["b"]
+        pv = 1 / (1 + np.exp(-z))
+        cost = -np.mean(yv * np.log(pv) + (1 - yv) * np.log(1 - pv))
+        g = (pv - yv) / n
+        state["w"] -= lr * (xv.T @ g)
+        state["b"] -= lr * g.sum()
+        return cost
+
+    return {"ours": per_call(step, xv, yv), "numpy": per_call(numpy_step, xv, yv)}
+
+
 WORKLOADS = {
     "call x+1, float64 scalar": lambda: call_overhead(False, ()),
     "call x+1, float64 scalar, trust_input": lambda: call_overhead(True, ()),
     "call x+1, 10-vector": lambda: call_overhead(False, (10,)),
     "call x+1, 10-vector, trust_input": lambda: call_overhead(True, (10,)),
+    "a**2+b**2+2ab, 1e7 float64": lambda: elementwise("a**2+b**2+2ab", 10**7, "float64"),
+    "exp(-x**2)*sin(y)+x*y, 1e6 float32": lambda: elementwise("e", 10**6, "float32"),
+    "exp(-x**2)*sin(y)+x*y, 1e6 float64": lambda: elementwise("e", 10**6, "float64"),
+    "exp(-x**2)*sin(y)+x*y, 1e7 float32": lambda: elementwise("e", 10**7, "float32"),
+    "exp(-x**2)*sin(y)+x*y, 1e7 float64": lambda: elementwise("e", 10**7, "float64"),
+    "logistic regression SGD step, 1000x784": logistic_regression,
 }
 
 
@@ -95,9 +203,10 @@ def main(argv=None):
     parser.add_argument("-k", default="", help="only workloads whose name contains this")
     args = parser.parse_args(argv)
     peers = [p for p in ("pytensor", "jax") if _installed(p)]
-    cols = ["ours", "numpy", *peers]
-    header = f"{'workload':42} " + " ".join(f"{c:>11}" for c in cols)
-    header += " " + " ".join(f"{c + '/ours':>14}" for c in cols[1:])
+    cols = ["ours", "ours python tier", "numpy", "triad (1 pass)", *peers]
+    short = {"ours python tier": "py tier", "triad (1 pass)": "triad"}
+    header = f"{'workload':42} " + " ".join(f"{short.get(c, c):>11}" for c in cols)
+    header += " " + " ".join(f"{short.get(c, c) + '/ours':>14}" for c in cols[1:])
     print(header)
     print("-" * len(header))
     for name, run in WORKLOADS.items():
@@ -109,6 +218,8 @@ def main(argv=None):
             f"{row[c] / row['ours']:14.2f}" if c in row else f"{'-':>14}" for c in cols[1:]
         )
         print(f"{name:42} {times} {ratios}")
+        if "note" in row:
+            print(f"{'':42} {row['note']}")
     if args.k in "import theano":
         ours = import_time("theano")
         line = f"{'import theano (fresh interpreter)':42} {_fmt_time(ours):>11}"

@@ -2,7 +2,11 @@
 
 from theano.tensor import type as _type
 from theano.tensor.basic import as_tensor, as_tensor_variable, autocast, constant
+from theano.tensor.broadcast import *
+from theano.tensor.broadcast import __all__ as _broadcast_all
 from theano.tensor.elemwise import CAReduce, DimShuffle, Elemwise, dimshuffle
+from theano.tensor.join import *
+from theano.tensor.join import __all__ as _join_all
 from theano.tensor.math import *
 from theano.tensor.math import __all__ as _math_all
 from theano.tensor.shape import alloc, flatten, reshape, shape, shape_i
@@ -49,5 +53,7 @@ __all__ = [  # noqa: PLE0604 (the constructors and math names are strings too)
     "alloc", "as_tensor", "as_tensor_variable", "autocast", "constant", "dimshuffle",
     "flatten", "inc_subtensor", "reshape", "set_subtensor", "shape", "shape_i", "tensor",
     *_math_all,
+    *_join_all,
+    *_broadcast_all,
     *_type.CONSTRUCTORS,
 ]  # fmt: skip

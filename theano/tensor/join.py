@@ -93,7 +93,7 @@ class Join(Op):
 
 
 def _match_broadcast(g, like):
-    from theano.tensor.shape import patternbroadcast
+    from theano.tensor.broadcast import patternbroadcast
 
     if g.broadcastable != like.broadcastable:
         return patternbroadcast(g, like.broadcastable)

@@ -8,6 +8,8 @@ of other scalar ops (`L_op`).
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from theano.configdefaults import config
@@ -45,7 +47,23 @@ class ScalarType(Type):
             raise TypeError(f"{self} expects a single number, got shape {value.shape}")
         if strict and value.dtype != self.dtype:
             raise TypeError(f"{self} expects dtype {self.dtype}, got {value.dtype}")
-        return np.dtype(self.dtype).type(value)
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            converted = np.dtype(self.dtype).type(value.astype(self.dtype))
+            exact = value.dtype == self.dtype or bool(converted == value) or (
+                bool(np.isnan(value)) and bool(np.isnan(converted))
+                if value.dtype.kind in "fc" and converted.dtype.kind in "fc" else False
+            )  # fmt: skip
+        # As in Theano: a value that does not convert exactly needs allow_downcast, except
+        # a Python float stored as floatX.
+        python_float = allow_downcast is None and isinstance(data, float) and \
+            self.dtype == config.floatX  # fmt: skip
+        if not (exact or allow_downcast or python_float):
+            raise TypeError(
+                f"{self} cannot store {data!r} ({value.dtype}) exactly; cast it to "
+                f"{self.dtype} or pass allow_downcast=True (allow_input_downcast=True)"
+            )
+        return converted
 
     def __eq__(self, other):
         return type(other) is type(self) and other.dtype == self.dtype
@@ -197,8 +215,14 @@ class ScalarOp(Op):
         return self.ufunc(*args)
 
     def perform(self, node, inputs, output_storage):
+        dtype = node.outputs[0].type.dtype
+        if dtype in CONTINUOUS_DTYPES and not isinstance(self, Cast):
+            # Compute discrete inputs in the float output dtype (NumPy would pick float16
+            # for int8, losing precision).
+            inputs = [np.asarray(v, dtype=dtype) if np.asarray(v).dtype.kind in "biu" else v
+                      for v in inputs]  # fmt: skip
         out = self.impl(*inputs)
-        output_storage[0][0] = np.dtype(node.outputs[0].type.dtype).type(out)
+        output_storage[0][0] = np.dtype(dtype).type(out)
 
     def py_expr(self, inames: list[str], ctx) -> str:
         """A Python expression computing this op on arrays named ``inames``."""
@@ -503,7 +527,9 @@ class Sigmoid(UnaryScalarOp):
 
 
 class Softplus(UnaryScalarOp):
-    ufunc = staticmethod(lambda x: np.logaddexp(0, x).astype(np.result_type(x, np.float32)))
+    # NumPy's own dtype (float16 for int8); callers compute discrete inputs in the output
+    # dtype, so the inlined expression and the implementation agree.
+    ufunc = staticmethod(lambda x: np.logaddexp(0, x))
     output_dtypes = staticmethod(upgrade_to_float)
 
     def py_expr(self, inames, ctx):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from theano.graph.basic import Apply, Constant, io_toposort
-from theano.scalar.basic import ScalarOp, ScalarType
+from theano.scalar.basic import CONTINUOUS_DTYPES, DISCRETE_DTYPES, ScalarOp, ScalarType
 
 
 def numpy_result_dtype(op, in_dtypes) -> str:
@@ -71,9 +71,18 @@ class Composite(ScalarOp):
             if text:
                 expr = _infix(node.op, args)
             else:
-                expr = node.op.py_expr(args, ctx)
                 want = node.outputs[0].type.dtype
-                have = numpy_result_dtype(node.op, [v.type.dtype for v in node.inputs])
+                dtypes = [v.type.dtype for v in node.inputs]
+                have = numpy_result_dtype(node.op, dtypes)
+                if have != want and want in CONTINUOUS_DTYPES:
+                    # NumPy computes e.g. exp(int8) in float16: compute in `want` instead.
+                    asarray = ctx.ref(np.asarray, "asarray")
+                    for k, dtype in enumerate(dtypes):
+                        if dtype in DISCRETE_DTYPES:
+                            args[k] = f"{asarray}({args[k]}, dtype={want!r})"
+                            dtypes[k] = want
+                    have = numpy_result_dtype(node.op, dtypes)
+                expr = node.op.py_expr(args, ctx)
                 if have != want:
                     expr = f"{ctx.ref(np.asarray, 'asarray')}({expr}).astype({want!r})"
             exprs[node.outputs[0]] = expr

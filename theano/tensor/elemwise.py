@@ -198,19 +198,50 @@ class Elemwise(Op):
             )
         ):
             return None
+        # The op itself must give the same dtype with the literal (e.g. `second(x, 0.0)`
+        # is a float64 array for a float32 x, while the output keeps the constant's dtype).
+        with np.errstate(all="ignore"):
+            arrays = [np.ones(1, dtype=v.dtype) for v in node.inputs]
+            with_literal = [value if j == i else a for j, a in enumerate(arrays)]
+            try:
+                same = (np.asarray(self.scalar_op.impl(*with_literal)).dtype ==
+                        np.asarray(self.scalar_op.impl(*arrays)).dtype)  # fmt: skip
+            except (TypeError, ValueError):
+                same = False
+        if not same:
+            return None
         return repr(value)
 
-    def _numpy_dtype(self, node):
-        """The dtype NumPy itself produces for this op on these input dtypes."""
+    def _numpy_dtype(self, node, upcast=()):
+        """The dtype NumPy itself produces for this op on these input dtypes (with the
+        inputs numbered in ``upcast`` first converted to the output dtype)."""
+        out = node.outputs[0].dtype
         with np.errstate(all="ignore"):
-            args = [np.ones(1, dtype=i.dtype) for i in node.inputs]
+            args = [np.ones(1, dtype=out if k in upcast else i.dtype)
+                    for k, i in enumerate(node.inputs)]  # fmt: skip
             return np.asarray(self.scalar_op.impl(*args)).dtype
 
+    def _upcast_inputs(self, node):
+        """Discrete inputs to convert to the float output dtype before computing.
+
+        NumPy computes e.g. ``exp`` of int8 in float16; Theano's int8 -> float32 rule
+        means the result must be computed in float32, not merely cast to it.
+        """
+        out = node.outputs[0].dtype
+        if out not in scalar.CONTINUOUS_DTYPES or str(self._numpy_dtype(node)) == out:
+            return ()
+        return tuple(k for k, i in enumerate(node.inputs) if i.dtype in scalar.DISCRETE_DTYPES)
+
     def py_code(self, node, inames, onames, ctx):
-        names = [self._literal(node, i) or n for i, n in enumerate(inames)]
-        expr = self.scalar_op.py_expr(names, ctx)
+        upcast = self._upcast_inputs(node)
         out = node.outputs[0]
-        if str(self._numpy_dtype(node)) != out.dtype:
+        names = [
+            f"{ctx.ref(np.asarray, 'asarray')}({n}, dtype={out.dtype!r})" if i in upcast
+            else self._literal(node, i) or n
+            for i, n in enumerate(inames)
+        ]  # fmt: skip
+        expr = self.scalar_op.py_expr(names, ctx)
+        if str(self._numpy_dtype(node, upcast)) != out.dtype:
             expr = f"{ctx.ref(np.asarray, 'asarray')}({expr}).astype({out.dtype!r})"
         if self.inplace_pattern:
             ((_o, i),) = self.inplace_pattern
@@ -241,6 +272,9 @@ class Elemwise(Op):
         return checks
 
     def perform(self, node, inputs, output_storage):
+        upcast = self._upcast_inputs(node)
+        dtype = node.outputs[0].dtype
+        inputs = [np.asarray(v, dtype=dtype) if k in upcast else v for k, v in enumerate(inputs)]
         with np.errstate(all="ignore"):
             out = self.scalar_op.impl(*inputs)
         output_storage[0][0] = np.asarray(out, dtype=node.outputs[0].dtype)
@@ -473,6 +507,10 @@ class Sum(CAReduce):
         return [_cast_grad(Elemwise(scalar.second)(x, g), x)]
 
 
+def _const(value, dtype):
+    return constant(np.asarray(value, dtype=dtype))
+
+
 def _reduce_io(op, x):
     axes = op._axes(x.ndim)
     if op.keepdims_pattern is not None:
@@ -490,9 +528,22 @@ class Prod(Sum):
 
     def L_op(self, inputs, outputs, gz):
         (x,) = inputs
-        # d prod / d x_i = prod / x_i (for nonzero x_i).
-        g = Elemwise(scalar.true_div)(Elemwise(scalar.mul)(self._expand(gz[0], x),
-                                      self._expand(outputs[0], x)), x)  # fmt: skip
+        # d prod / d x_i is the product of the other entries: prod / x_i when no entry is
+        # zero; with one zero, the product of the nonzero entries at the zero and 0
+        # elsewhere; with two or more zeros, 0 everywhere (Theano's rule, no NaN).
+        switch, eq = Elemwise(scalar.switch), Elemwise(scalar.eq)
+        keep = self.keepdims_pattern
+        is_zero = eq(x, _const(0, x.dtype))
+        safe_x = switch(is_zero, _const(1, x.dtype), x)
+        n_zeros = self._expand(Sum(self.axis, keepdims_pattern=keep)(is_zero), x)
+        nz_prod = self._expand(Prod(self.axis, dtype=self.dtype, keepdims_pattern=keep)(safe_x), x)
+        zero = _const(0, outputs[0].dtype)
+        partial = switch(
+            eq(n_zeros, _const(0, "int64")),
+            Elemwise(scalar.true_div)(nz_prod, safe_x),
+            switch(eq(n_zeros, _const(1, "int64")), switch(is_zero, nz_prod, zero), zero),
+        )
+        g = Elemwise(scalar.mul)(self._expand(gz[0], x), partial)
         return [_cast_grad(g, x)]
 
 

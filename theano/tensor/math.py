@@ -279,7 +279,7 @@ class Argmin(Argmax):
 
 
 def _arg_reduce(op_class, x, axis, keepdims):
-    x = as_tensor_variable(x)
+    x = original = as_tensor_variable(x)
     if axis is None and x.ndim > 1:
         from theano.tensor.shape import flatten
 
@@ -289,7 +289,10 @@ def _arg_reduce(op_class, x, axis, keepdims):
         raise ValueError(f"{op_class.__name__.lower()} takes a single axis, got {axis}")
     ax = None if ax is None else ax[0]
     out = op_class(0 if (ax is None and x.ndim == 1) else ax)(x)
-    return _keep(x, ax if ax is not None else tuple(range(x.ndim)), out) if keepdims else out
+    if not keepdims:
+        return out
+    # Every axis of the original input is kept (as length 1) when axis is None.
+    return _keep(original, ax if ax is not None else tuple(range(original.ndim)), out)
 
 
 def argmax(x, axis=None, keepdims=False):

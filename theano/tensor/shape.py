@@ -93,6 +93,21 @@ def shape_i(x, i):
     return Shape_i(i)(x)
 
 
+def _as_int64(s):
+    """``s`` as an int64 scalar; Python ints and integer constants stay constants."""
+    from theano.tensor.math import cast
+
+    if isinstance(s, int | np.integer) and not isinstance(s, bool):
+        return constant(int(s), dtype="int64")
+    s = as_tensor_variable(s)
+    if isinstance(s, Constant) and s.ndim == 0 and s.dtype in _INTEGER_DTYPES:
+        return constant(int(s.data), dtype="int64")
+    return cast(s, "int64")
+
+
+_INTEGER_DTYPES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
+
+
 def _as_shape_vector(shape):
     """A symbolic int64 vector from a tuple/list of ints and scalars, or a vector variable."""
     from theano.tensor.math import cast
@@ -100,7 +115,7 @@ def _as_shape_vector(shape):
     if isinstance(shape, list | tuple):
         if all(isinstance(s, int | np.integer) for s in shape):
             return constant(np.array(shape, dtype="int64")), [int(s) for s in shape]
-        parts = [cast(as_tensor_variable(s), "int64") for s in shape]
+        parts = [_as_int64(s) for s in shape]
         return MakeVector("int64")(*parts), [
             int(p.data) if isinstance(p, Constant) else None for p in parts
         ]
@@ -144,6 +159,8 @@ class Reshape(Op):
         x_size = constant(1, dtype="int64")
         for s in shapes[0]:
             x_size = mul(x_size, s)
+        if self.ndim == 0:
+            return [()]
         parts = [index(node.inputs[1], i) for i in range(self.ndim)]
         product = mul(*parts) if len(parts) > 1 else parts[0]
         # A -1 entry makes the product negative; that entry is size / -product.
@@ -215,7 +232,8 @@ class MakeVector(Op):
     def make_node(self, *scalars):
         from theano.tensor.math import cast
 
-        scalars = [cast(as_tensor_variable(s), self.dtype) for s in scalars]
+        scalars = [_as_int64(s) if self.dtype == "int64" else cast(as_tensor_variable(s),
+                   self.dtype) for s in scalars]  # fmt: skip
         for s in scalars:
             if s.ndim != 0:
                 raise TypeError(f"MakeVector: each element must be a scalar, got {s.type}")
@@ -248,10 +266,8 @@ class Alloc(Op):
     __props__ = ()
 
     def make_node(self, value, *shape):
-        from theano.tensor.math import cast
-
         value = as_tensor_variable(value)
-        dims = [cast(as_tensor_variable(s), "int64") for s in shape]
+        dims = [_as_int64(s) for s in shape]
         for d in dims:
             if d.ndim != 0:
                 raise TypeError(f"alloc: each dimension must be a scalar, got {d.type}")
@@ -282,27 +298,12 @@ class Alloc(Op):
         value = inputs[0]
         g = gz[0]
         lead = g.ndim - value.ndim
-        axes = list(range(lead)) + [
-            lead + d
-            for d in range(value.ndim)
-            if value.broadcastable[d] and not g.broadcastable[lead + d]  # fmt: skip
-        ]
-        g = sum(g, axis=axes) if axes else g
-        if g.ndim != value.ndim or g.broadcastable != value.broadcastable:
-            from theano.tensor.elemwise import dimshuffle
-
-            kept = [d for d in range(value.ndim) if not value.broadcastable[d]]
-            if g.ndim != len(kept):
-                # Summed broadcastable dims were dropped: put them back.
-                order = []
-                k = 0
-                for d in range(value.ndim):
-                    if value.broadcastable[d]:
-                        order.append("x")
-                    else:
-                        order.append(k)
-                        k += 1
-                g = dimshuffle(g, *order)
+        if lead:
+            g = sum(g, axis=tuple(range(lead)))
+        # Dimensions the value broadcast along sum back, kept as length 1.
+        axes = [d for d in range(value.ndim) if value.broadcastable[d] and not g.broadcastable[d]]
+        if axes:
+            g = sum(g, axis=axes, keepdims=True)
         return [cast(g, value.dtype)] + [DisconnectedType()() for _ in inputs[1:]]
 
     def R_op(self, inputs, eval_points):

@@ -201,6 +201,10 @@ class IncSubtensor(Op):
 
     def make_node(self, x, y, *index_inputs):
         x, y = as_tensor_variable(x), as_tensor_variable(y)
+        sub_ndim = x.ndim - sum(e == "i" for e in self.idx_list)
+        if y.ndim > sub_ndim:
+            raise TypeError(f"Trying to increment a {sub_ndim}-dimensional subtensor with a "
+                            f"{y.ndim}-dimensional value ({y.type})")  # fmt: skip
         index_inputs = [as_tensor_variable(i) for i in index_inputs]
         return Apply(self, [x, y, *index_inputs], [x.type()])
 

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from theano.graph.rewriting.basic import _select, equilibrium, merge
+from theano.tensor.nnet import rewriting as _nnet
 from theano.tensor.rewriting import basic as _basic
 from theano.tensor.rewriting.fusion import fuse_elemwise
 
@@ -32,7 +33,7 @@ PHASES = {
     "merge": _pass("merge", merge),
     "constant_folding": _pass("constant_folding", _basic.constant_folding),
     "canonicalize": _equilibrium_phase("canonicalize", _basic.CANONICALIZE),
-    "stabilize": _equilibrium_phase("stabilize", _basic.STABILIZE),
+    "stabilize": _equilibrium_phase("stabilize", _basic.STABILIZE + _nnet.STABILIZE),
     "specialize": _equilibrium_phase("specialize", _basic.SPECIALIZE),
     "fusion": _pass("fusion", fuse_elemwise),
     "inplace": _pass("inplace", _basic.elemwise_inplace),

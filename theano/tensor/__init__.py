@@ -4,12 +4,19 @@ from theano.tensor import type as _type
 from theano.tensor.basic import as_tensor, as_tensor_variable, autocast, constant
 from theano.tensor.broadcast import *
 from theano.tensor.broadcast import __all__ as _broadcast_all
+from theano.tensor.broadcast import squeeze as squeeze  # over extra_ops' squeeze
+from theano.tensor.creation import *
+from theano.tensor.creation import __all__ as _creation_all
 from theano.tensor.elemwise import CAReduce, DimShuffle, Elemwise, dimshuffle
+from theano.tensor.extra_ops import *
+from theano.tensor.extra_ops import __all__ as _extra_ops_all
 from theano.tensor.join import *
 from theano.tensor.join import __all__ as _join_all
 from theano.tensor.math import *
 from theano.tensor.math import __all__ as _math_all
 from theano.tensor.shape import alloc, flatten, reshape, shape, shape_i
+from theano.tensor.sort import *
+from theano.tensor.sort import __all__ as _sort_all
 from theano.tensor.subtensor import inc_subtensor, set_subtensor
 from theano.tensor.type import TensorType, tensor
 from theano.tensor.var import TensorConstant, TensorVariable
@@ -55,5 +62,8 @@ __all__ = [  # noqa: PLE0604 (the constructors and math names are strings too)
     *_math_all,
     *_join_all,
     *_broadcast_all,
+    *_creation_all,
+    *[name for name in _extra_ops_all if name != "squeeze"],
+    *_sort_all,
     *_type.CONSTRUCTORS,
 ]  # fmt: skip

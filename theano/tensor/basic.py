@@ -80,3 +80,17 @@ def as_tensor_variable(x, name=None, ndim=None) -> Variable:
 
 
 as_tensor = as_tensor_variable
+
+
+def __getattr__(name):
+    # Theano 1.0 defined most of the tensor library in ``theano.tensor.basic``; old code
+    # imports from that path (``from theano.tensor.basic import dot``), so it resolves
+    # every public name of ``theano.tensor`` too.
+    import theano.tensor
+
+    if name.startswith("__"):
+        raise AttributeError(name)
+    try:
+        return getattr(theano.tensor, name)
+    except AttributeError:
+        raise AttributeError(f"module 'theano.tensor.basic' has no attribute {name!r}") from None

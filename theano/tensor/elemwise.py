@@ -241,9 +241,16 @@ class Elemwise(Op):
             for i, n in enumerate(inames)
         ]  # fmt: skip
         expr = self.scalar_op.py_expr(names, ctx)
-        if str(self._numpy_dtype(node, upcast)) != out.dtype:
+        same_dtype = str(self._numpy_dtype(node, upcast)) == out.dtype
+        if not same_dtype:
             expr = f"{ctx.ref(np.asarray, 'asarray')}({expr}).astype({out.dtype!r})"
-        if self.inplace_pattern:
+        ufunc = getattr(self.scalar_op, "ufunc", None)
+        if self.inplace_pattern and same_dtype and isinstance(ufunc, np.ufunc):
+            # The ufunc writes straight into the destroyed input: no temporary.
+            ((_o, i),) = self.inplace_pattern
+            args = ", ".join(names)
+            lines = [f"{onames[0]} = {ctx.ref(ufunc, ufunc.__name__)}({args}, out={inames[i]})"]
+        elif self.inplace_pattern:
             ((_o, i),) = self.inplace_pattern
             lines = [f"{onames[0]} = {inames[i]}", f"{onames[0]}[...] = {expr}"]
         else:

@@ -1,5 +1,152 @@
-"""The ``specialize`` phase: faster equivalents (BLAS calls, power forms) of general ops."""
+"""The ``specialize`` phase: faster equivalents (BLAS calls, power forms) of general ops.
+
+A sum of a scaled matrix product and a full-size term, ``b * Z + a * dot(X, Y)``,
+becomes one `Gemm` (`Gemv` for a matrix-vector product, `Ger` for an outer product),
+which the ``inplace`` phase may then let write into ``Z``'s buffer. A lone product of
+two matrices becomes `Dot22`.
+"""
 
 from __future__ import annotations
 
-SPECIALIZE = ()
+import numpy as np
+
+from theano import scalar
+from theano.graph.basic import Constant
+from theano.graph.rewriting.basic import node_rewriter
+from theano.tensor import blas
+from theano.tensor.elemwise import DimShuffle, Elemwise
+from theano.tensor.math import Dot
+from theano.tensor.rewriting.basic import const_value
+from theano.tensor.var import TensorConstant
+
+
+def _scalar_of(var, dtype):
+    """A 0-d variable of ``dtype`` equal to the all-broadcastable ``var``, else None."""
+    if not all(var.broadcastable):
+        return None
+    value = const_value(var)
+    if value is not None:
+        return _constant(value, dtype)
+    while var.ndim and var.owner is not None and isinstance(var.owner.op, DimShuffle):
+        var = var.owner.inputs[0]
+    if var.ndim or var.dtype != dtype:
+        return None
+    return var
+
+
+def _constant(value, dtype):
+    from theano.tensor.type import TensorType
+
+    return TensorConstant(TensorType(dtype, ()), np.asarray(value, dtype=dtype))
+
+
+def _split_scale(var, dtype):
+    """``(factors, base)`` with ``var == prod(factors) * base``; factors are 0-d."""
+    factors = []
+    while var.owner is not None and isinstance(var.owner.op, Elemwise):
+        op = var.owner.op.scalar_op
+        if op == scalar.neg:
+            factors.append(-1)
+            var = var.owner.inputs[0]
+        elif op == scalar.mul and len(var.owner.inputs) == 2:
+            a, b = var.owner.inputs
+            sa, sb = _scalar_of(a, dtype), _scalar_of(b, dtype)
+            if sa is not None and b.ndim == var.ndim and not all(b.broadcastable):
+                factors.append(sa)
+                var = b
+            elif sb is not None and a.ndim == var.ndim and not all(a.broadcastable):
+                factors.append(sb)
+                var = a
+            else:
+                break
+        else:
+            break
+    return factors, var
+
+
+def _product(factors, dtype):
+    """One 0-d variable for the product of numbers and 0-d variables."""
+    from theano.tensor.math import mul
+
+    number = 1.0
+    variables = []
+    for f in factors:
+        if isinstance(f, Constant):
+            number *= f.data.item()
+        elif isinstance(f, int | float):
+            number *= f
+        else:
+            variables.append(f)
+    if not variables:
+        return _constant(number, dtype)
+    out = variables[0] if len(variables) == 1 else mul(*variables)
+    return out if number == 1.0 else mul(_constant(number, dtype), out)
+
+
+def _blas_call(dot_node, z, alpha, beta, dtype):
+    """The BLAS op computing ``beta * z + alpha * dot_node's output``, or None."""
+    x, y = dot_node.inputs
+    if x.dtype != dtype or y.dtype != dtype:
+        return None
+    if x.ndim == 2 and y.ndim == 2:
+        xv, yv = _vector_of(x, (0, "x")), _vector_of(y, ("x", 0))
+        if xv is not None and yv is not None and const_value(beta) == 1:
+            return blas.ger(z, alpha, xv, yv)
+        return blas.gemm_no_inplace(z, alpha, x, y, beta)
+    if x.ndim == 2 and y.ndim == 1:
+        return blas.gemv_no_inplace(z, alpha, x, y, beta)
+    if x.ndim == 1 and y.ndim == 2:
+        return blas.gemv_no_inplace(z, alpha, y.T, x, beta)
+    return None
+
+
+def _vector_of(var, order):
+    node = var.owner
+    if node is not None and isinstance(node.op, DimShuffle) and node.op.new_order == order:
+        return node.inputs[0]
+    return None
+
+
+@node_rewriter([Elemwise(scalar.add), Elemwise(scalar.sub)])
+def gemm_from_sum(fgraph, node):
+    """``b * Z + a * dot(X, Y) → Gemm(Z, a, X, Y, b)`` (and the Gemv/Ger forms)."""
+    out = node.outputs[0]
+    dtype = out.dtype
+    if dtype not in blas.BLAS_DTYPES or out.ndim not in (1, 2) or any(out.broadcastable):
+        return None
+    signs = [1] * len(node.inputs) if node.op.scalar_op == scalar.add else [1, -1]
+    terms = [(([-1] if s < 0 else []) + f, base)
+             for s, (f, base) in zip(signs, (_split_scale(v, dtype) for v in node.inputs))]  # fmt: skip
+    for i, (dot_factors, base) in enumerate(terms):
+        dot_node = base.owner
+        if dot_node is None or not isinstance(dot_node.op, Dot | blas.Dot22):
+            continue
+        if base.ndim != out.ndim or len(fgraph.clients.get(base, ())) != 1:
+            continue
+        for j, (z_factors, z) in enumerate(terms):
+            if j == i or z.type != out.type:
+                continue
+            alpha, beta = _product(dot_factors, dtype), _product(z_factors, dtype)
+            new = _blas_call(dot_node, z, alpha, beta, dtype)
+            if new is None:
+                continue
+            rest = [v for k, v in enumerate(node.inputs) if k not in (i, j)]
+            if rest:
+                from theano.tensor.math import add
+
+                new = add(new, *rest)
+            return [new] if new.type == out.type else None
+    return None
+
+
+@node_rewriter([Dot])
+def dot_to_dot22(fgraph, node):
+    """A product of two matrices of one BLAS dtype is `Dot22`."""
+    x, y = node.inputs
+    if x.ndim != 2 or y.ndim != 2 or x.dtype != y.dtype or x.dtype not in blas.BLAS_DTYPES:
+        return None
+    new = blas._dot22(x, y)
+    return [new] if new.type == node.outputs[0].type else None
+
+
+SPECIALIZE = (gemm_from_sum, dot_to_dot22)

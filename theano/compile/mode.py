@@ -2,28 +2,73 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+import time
+from dataclasses import dataclass
 
 from theano.configdefaults import config
 
+REWRITE_PHASES = ("merge", "constant_folding", "canonicalize", "stabilize", "specialize",
+                  "fusion", "inplace")  # fmt: skip
 
-@dataclass(frozen=True)
+# What Theano's ``optimizer=`` names mean here: the phases they run.
+OPTIMIZERS = {
+    None: (),
+    "None": (),
+    "merge": ("merge",),
+    "fast_compile": ("merge", "constant_folding"),
+    "fast_run": REWRITE_PHASES,
+}
+
+
+@dataclass(frozen=True, init=False)
 class Mode:
     """How `function` compiles: a ``linker`` and the rewrite ``phases``.
 
     Linkers: 'py' (generated Python; ``config.linker='numba'`` upgrades it to 'numba'),
     'numba' (usable at once in Python, Numba kernels swapped in when compiled in a
-    background thread), 'numba_sync' (kernels compiled before the first call).
+    background thread), 'numba_sync' (kernels compiled before the first call); Theano's
+    'cvm', 'c', 'vm' and 'c|py' names mean 'py'.
 
-    ``phases`` is a tuple of names run in order; ``including``/``excluding`` filter
-    individual rewrites by name or tag once rewrites exist.
+    ``optimizer`` is one of Theano's names (None, 'merge', 'fast_compile', 'fast_run')
+    or a tuple of phase names run in order; ``including``/``excluding`` filter phases
+    and individual rewrites by name or tag.
     """
 
-    linker: str = "py"
-    phases: tuple[str, ...] = ()
-    name: str = "Mode"
-    included: frozenset[str] = field(default_factory=frozenset)
-    excluded: frozenset[str] = field(default_factory=frozenset)
+    linker: str
+    phases: tuple[str, ...]
+    name: str
+    included: frozenset[str]
+    excluded: frozenset[str]
+
+    def __init__(self, linker="py", optimizer="fast_run", name="Mode", included=frozenset(),
+                 excluded=frozenset()):  # fmt: skip
+        linker = _LINKER_ALIASES.get(linker, linker)
+        if linker not in ("py", "numba", "numba_sync"):
+            raise ValueError(f"Mode: unknown linker {linker!r}; expected 'py', 'numba', "
+                             "'numba_sync' (or Theano's 'cvm', 'c', 'vm', 'c|py')")  # fmt: skip
+        if isinstance(optimizer, str | None):
+            if optimizer not in OPTIMIZERS:
+                raise ValueError(f"Mode: unknown optimizer {optimizer!r}; expected one of "
+                                 f"{list(OPTIMIZERS)} or a tuple of phases")  # fmt: skip
+            phases = OPTIMIZERS[optimizer]
+        else:
+            phases = tuple(optimizer)
+            unknown = [p for p in phases if p not in REWRITE_PHASES]
+            if unknown:
+                raise ValueError(f"Mode: unknown rewrite phases {unknown}; expected some of "
+                                 f"{REWRITE_PHASES}")  # fmt: skip
+        for key, value in (
+            ("linker", linker),
+            ("phases", phases),
+            ("name", name),
+            ("included", frozenset(included)),
+            ("excluded", frozenset(excluded)),
+        ):
+            object.__setattr__(self, key, value)  # fmt: skip
+
+    @property
+    def optimizer(self):
+        return self.phases
 
     def including(self, *tags):
         return replace(self, included=self.included | set(tags))
@@ -38,11 +83,19 @@ class Mode:
         return self.name
 
 
-REWRITE_PHASES = ("merge", "constant_folding", "canonicalize", "stabilize", "specialize",
-                  "fusion", "inplace")  # fmt: skip
+def replace(mode, **changes):
+    """A copy of ``mode`` with some fields changed."""
+    fields = {"linker": mode.linker, "optimizer": mode.phases, "name": mode.name,
+              "included": mode.included, "excluded": mode.excluded}  # fmt: skip
+    fields.update(changes)
+    return Mode(**fields)
+
+
+_LINKER_ALIASES = {"cvm": "py", "c": "py", "vm": "py", "c|py": "py", "cvm_nogc": "py",
+                   "c|py_nogc": "py", "vm_nogc": "py"}  # fmt: skip
 
 FAST_RUN = Mode("py", REWRITE_PHASES, "FAST_RUN")
-FAST_COMPILE = Mode("py", (), "FAST_COMPILE")
+FAST_COMPILE = Mode("py", "fast_compile", "FAST_COMPILE")
 # FAST_RUN's rewrites with elementwise kernels JIT-compiled by Numba before the first
 # call (for benchmarks); Mode(linker='numba') compiles them in the background instead.
 NUMBA = Mode("numba_sync", REWRITE_PHASES, "NUMBA")
@@ -89,5 +142,24 @@ def run_phases(fgraph, mode: Mode) -> list:
     for phase in mode.phases:
         if phase in excluded and phase not in included:
             continue
-        reports.extend(PHASES[phase](fgraph, included, excluded))
+        start = time.perf_counter()
+        phase_reports = PHASES[phase](fgraph, included, excluded)
+        seconds = time.perf_counter() - start
+        for r in phase_reports:
+            r.seconds = seconds / len(phase_reports)
+            r.nodes_after = len(fgraph.apply_nodes)
+        reports.extend(phase_reports)
+    if config.profile_optimizer:
+        print(format_reports(reports))
     return reports
+
+
+def format_reports(reports) -> str:
+    """A table of the time, node visits and replacements of each rewrite phase."""
+    lines = [f"{'phase':18} {'time':>10} {'visits':>7} {'replaced':>8} {'nodes after':>11}"]
+    for r in reports:
+        lines.append(f"{r.name:18} {r.seconds * 1e3:8.2f}ms {r.visits:7d} {r.replacements:8d} "
+                     f"{r.nodes_after:11d}")  # fmt: skip
+        for rewrite, count in sorted(r.counts.items(), key=lambda kv: -kv[1]):
+            lines.append(f"  {rewrite:32} {count:8d}")
+    return "\n".join(lines)

@@ -118,6 +118,8 @@ class RewriteReport:
     replacements: int = 0
     budget_exhausted: bool = False
     counts: dict = field(default_factory=dict)
+    seconds: float = 0.0
+    nodes_after: int = 0
 
 
 def _try_rewriters(fgraph, node, rewriters, report):

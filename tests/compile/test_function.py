@@ -473,3 +473,42 @@ def test_pickle_round_trip(mode):
     np.testing.assert_allclose(s.get_value(), [2.0, 2.0])  # the original is separate
     with pytest.raises(TypeError, match='name "x"'):
         g([[0.0]])
+
+
+# ------------------------------------------------------------ in-place ops and inputs
+
+
+def test_inplace_graph_needs_accept_inplace():
+    from theano.tensor import inplace
+
+    x = T.dvector("x")
+    with pytest.raises(TypeError, match="Graph must not contain inplace operations"):
+        theano.function([x], inplace.exp_inplace(x * 2))
+
+
+@pytest.mark.parametrize("mode", ["FAST_COMPILE", "FAST_RUN"])
+def test_inplace_op_never_overwrites_a_callers_array(mode):
+    from theano.tensor import inplace
+
+    x, y = T.dvectors("x", "y")
+    w = theano.shared(np.ones(2), "w")
+    outs = [inplace.exp_inplace(x), inplace.add_inplace(y + 0.0, x), inplace.neg_inplace(w)]
+    f = theano.function([x, y], outs, mode=mode, accept_inplace=True)
+    a, b = np.array([0.0, 1.0]), np.array([2.0, 3.0])
+    r1, r2, r3 = f(a, b)
+    np.testing.assert_allclose(r1, np.exp([0.0, 1.0]))
+    np.testing.assert_allclose(r2, [2.0, 4.0])
+    np.testing.assert_allclose(r3, [-1.0, -1.0])
+    np.testing.assert_array_equal(a, [0.0, 1.0])
+    np.testing.assert_array_equal(b, [2.0, 3.0])
+    np.testing.assert_array_equal(w.get_value(), [1.0, 1.0])
+
+
+def test_inplace_op_overwrites_a_mutable_input():
+    from theano.tensor import inplace
+
+    x = T.dvector("x")
+    f = theano.function([theano.In(x, mutable=True)], inplace.exp_inplace(x), accept_inplace=True)
+    a = np.zeros(2)
+    f(a)
+    np.testing.assert_array_equal(a, [1.0, 1.0])

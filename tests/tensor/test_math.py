@@ -277,7 +277,7 @@ def test_dot_with_scalar_is_elementwise(mode):
 
 def test_dot_errors(mode):
     with pytest.raises(TypeError, match="1-d or 2-d"):
-        T.dot(T.dtensor3(), T.dmatrix())
+        theano.tensor.math.dot(T.dtensor3(), T.dmatrix())  # T.dot goes to tensordot instead
     x, y = T.dmatrix("x"), T.dmatrix("y")
     f = theano.function([x, y], T.dot(x, y), mode=mode)
     with pytest.raises(ValueError):

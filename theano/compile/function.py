@@ -62,7 +62,8 @@ def function(inputs, outputs=None, mode=None, updates=None, givens=None,
     if not isinstance(inputs, list | tuple):
         raise TypeError(f"theano.function: inputs must be a list, got {type(inputs).__name__}")
     maker = FunctionMaker(inputs, outputs, mode, updates, givens, no_default_updates, name,
-                          allow_input_downcast, on_unused_input, rebuild_strict)  # fmt: skip
+                          allow_input_downcast, on_unused_input, rebuild_strict,
+                          accept_inplace)  # fmt: skip
     return maker.create()
 
 
@@ -135,8 +136,10 @@ class FunctionMaker:
     """
 
     def __init__(self, inputs, outputs, mode, updates, givens, no_default_updates, name,
-                 allow_input_downcast, on_unused_input, rebuild_strict=True):  # fmt: skip
+                 allow_input_downcast, on_unused_input, rebuild_strict=True,
+                 accept_inplace=False):  # fmt: skip
         self.mode = get_mode(mode)
+        self.accept_inplace = accept_inplace
         self.name = name
         if updates is not None and not isinstance(updates, dict):
             updates = list(updates)  # an iterator is read once, here
@@ -273,7 +276,38 @@ class FunctionMaker:
 
     def _rewrite(self):
         """Run the mode's rewrite phases on ``fgraph`` (merge ... fusion, inplace)."""
+        if not self.accept_inplace:
+            for node in self.fgraph.apply_nodes:
+                if node.op.destroy_map:
+                    raise TypeError(
+                        f"Graph must not contain inplace operations: {node.op} overwrites "
+                        "its input; pass accept_inplace=True to theano.function to allow it"
+                    )
         self.rewrite_reports = run_phases(self.fgraph, self.mode)
+        self._protect_inputs()
+
+    def _protect_inputs(self):
+        """Undo in-place work on a buffer the caller owns (an input not declared
+        ``In(mutable=True)``, a shared value, a constant): such an op computes into a
+        new buffer instead, or the compile fails when the op has no such form.
+        """
+        fg = self.fgraph
+        mutable = {s.variable for s in self.inputs if s.mutable and not s.shared}
+        for node in list(fg.toposort()):
+            for destroyed in node.op.destroy_map.values():
+                roots = _alias_roots(node.inputs[destroyed[0]])
+                if not any(isinstance(r, Constant) or (r in fg.inputs and r not in mutable)
+                           for r in roots):  # fmt: skip
+                    continue
+                safe = _without_inplace(node.op)
+                if safe is None:
+                    raise TypeError(
+                        f"{node.op} would overwrite {node.inputs[destroyed[0]]}, a value the "
+                        "caller owns; declare the input In(x, mutable=True) to allow it"
+                    )
+                new = safe.make_node(*node.inputs)
+                fg.replace_all(list(zip(node.outputs, new.outputs)), reason="protect_inputs")
+                break
 
     # -- linking ----------------------------------------------------------------------
     def _return_templates(self):
@@ -314,6 +348,15 @@ class FunctionMaker:
         gf = generate(fg.inputs, fg.outputs, returns=self._return_templates(), nodes=self.nodes)
         gf.fn.__globals__.update(_asarray=np.asarray, _array=np.array)
         return gf
+
+
+def _without_inplace(op):
+    """The same computation as ``op`` without overwriting an input, or None."""
+    if getattr(op, "inplace_pattern", None):
+        return type(op)(op.scalar_op)
+    if getattr(op, "inplace", False):
+        return type(op)(inplace=False)
+    return None
 
 
 def _alias_roots(var):

@@ -14,6 +14,8 @@ from theano.tensor.join import *
 from theano.tensor.join import __all__ as _join_all
 from theano.tensor.math import *
 from theano.tensor.math import __all__ as _math_all
+from theano.tensor.products import batched_dot, batched_tensordot, matrix_dot, tensordot
+from theano.tensor.products import dot as dot  # every rank, over math's 1-d/2-d dot
 from theano.tensor.shape import alloc, flatten, reshape, shape, shape_i
 from theano.tensor.sort import *
 from theano.tensor.sort import __all__ as _sort_all
@@ -65,5 +67,6 @@ __all__ = [  # noqa: PLE0604 (the constructors and math names are strings too)
     *_creation_all,
     *[name for name in _extra_ops_all if name != "squeeze"],
     *_sort_all,
+    "batched_dot", "batched_tensordot", "matrix_dot", "tensordot",
     *_type.CONSTRUCTORS,
 ]  # fmt: skip

@@ -245,7 +245,12 @@ class Elemwise(Op):
         if not same_dtype:
             expr = f"{ctx.ref(np.asarray, 'asarray')}({expr}).astype({out.dtype!r})"
         ufunc = getattr(self.scalar_op, "ufunc", None)
-        if self.inplace_pattern and same_dtype and isinstance(ufunc, np.ufunc):
+        if (
+            self.inplace_pattern
+            and same_dtype
+            and isinstance(ufunc, np.ufunc)
+            and ufunc.nin == len(names)
+        ):
             # The ufunc writes straight into the destroyed input: no temporary.
             ((_o, i),) = self.inplace_pattern
             args = ", ".join(names)

@@ -77,6 +77,139 @@ abs = abs_
 reciprocal = inv
 where = switch
 
+# Exponentials, logarithms and trigonometry.
+exp2 = _elemwise(scalar.exp2, "exp2", "Elementwise ``2 ** a``.")
+log2 = _elemwise(scalar.log2, "log2", "Elementwise base-2 logarithm.")
+log10 = _elemwise(scalar.log10, "log10", "Elementwise base-10 logarithm.")
+tan = _elemwise(scalar.tan, "tan", "Elementwise tangent.")
+arcsin = _elemwise(scalar.arcsin, "arcsin", "Elementwise inverse sine.")
+arccos = _elemwise(scalar.arccos, "arccos", "Elementwise inverse cosine.")
+arctan = _elemwise(scalar.arctan, "arctan", "Elementwise inverse tangent.")
+arctan2 = _elemwise(scalar.arctan2, "arctan2", "Elementwise angle of the point ``(b, a)``.")
+sinh = _elemwise(scalar.sinh, "sinh", "Elementwise hyperbolic sine.")
+cosh = _elemwise(scalar.cosh, "cosh", "Elementwise hyperbolic cosine.")
+arcsinh = _elemwise(scalar.arcsinh, "arcsinh", "Elementwise inverse hyperbolic sine.")
+arccosh = _elemwise(scalar.arccosh, "arccosh", "Elementwise inverse hyperbolic cosine.")
+arctanh = _elemwise(scalar.arctanh, "arctanh", "Elementwise inverse hyperbolic tangent.")
+deg2rad = _elemwise(scalar.deg2rad, "deg2rad", "Elementwise degrees to radians.")
+rad2deg = _elemwise(scalar.rad2deg, "rad2deg", "Elementwise radians to degrees.")
+
+# Rounding (gradient zero).
+ceil = _elemwise(scalar.ceil, "ceil", "Elementwise ceiling (integers stay integers).")
+floor = _elemwise(scalar.floor, "floor", "Elementwise floor (integers stay integers).")
+trunc = _elemwise(scalar.trunc, "trunc", "Elementwise truncation toward zero.")
+round_half_to_even = _elemwise(scalar.round_half_to_even, "round_half_to_even",
+                               "Elementwise rounding, halves to even (float inputs).")  # fmt: skip
+round_half_away_from_zero = _elemwise(scalar.round_half_away_from_zero,
+                                      "round_half_away_from_zero",
+                                      "Elementwise rounding, halves away from zero (float "
+                                      "inputs).")  # fmt: skip
+
+
+def round(a, mode=None):
+    """Round ``a`` elementwise; ``mode`` is 'half_to_even' (default, as NumPy since
+    Theano 1.0) or 'half_away_from_zero'."""
+    if mode is None:
+        mode = "half_to_even"
+        if config.warn.round:
+            import warnings
+
+            warnings.warn(
+                "theano.tensor.round() changed its default from `half_away_from_zero` to "
+                "`half_to_even` to have the same default as NumPy. Use the Theano flag "
+                "`warn.round=False` to disable this warning.",
+                stacklevel=2,
+            )
+    if mode == "half_to_even":
+        return round_half_to_even(a)
+    if mode == "half_away_from_zero":
+        return round_half_away_from_zero(a)
+    raise ValueError(f"round: mode must be 'half_to_even' or 'half_away_from_zero', got {mode!r}")
+
+
+def iround(a, mode=None):
+    """``round(a, mode)`` cast to int64."""
+    return cast(round(a, mode), "int64")
+
+
+# Special functions (SciPy, imported on first use).
+erf = _elemwise(scalar.erf, "erf", "Elementwise error function.")
+erfc = _elemwise(scalar.erfc, "erfc", "Elementwise complementary error function.")
+erfinv = _elemwise(scalar.erfinv, "erfinv", "Elementwise inverse error function.")
+erfcinv = _elemwise(scalar.erfcinv, "erfcinv", "Elementwise inverse of ``erfc``.")
+erfcx = _elemwise(scalar.erfcx, "erfcx", "Elementwise ``exp(a ** 2) * erfc(a)``.")
+gamma = _elemwise(scalar.gamma, "gamma", "Elementwise gamma function.")
+gammaln = _elemwise(scalar.gammaln, "gammaln", "Elementwise ``log(abs(gamma(a)))``.")
+psi = _elemwise(scalar.psi, "psi", "Elementwise digamma function.")
+tri_gamma = _elemwise(scalar.tri_gamma, "tri_gamma", "Elementwise trigamma function.")
+j0 = _elemwise(scalar.j0, "j0", "Elementwise Bessel function of the first kind, order 0.")
+j1 = _elemwise(scalar.j1, "j1", "Elementwise Bessel function of the first kind, order 1.")
+jv = _elemwise(scalar.jv, "jv", "Elementwise Bessel function of the first kind, order v.")
+i0 = _elemwise(scalar.i0, "i0", "Elementwise modified Bessel function, order 0.")
+i1 = _elemwise(scalar.i1, "i1", "Elementwise modified Bessel function, order 1.")
+iv = _elemwise(scalar.iv, "iv", "Elementwise modified Bessel function, order v.")
+xlogx = _elemwise(scalar.xlogx, "xlogx", "Elementwise ``a * log(a)``, 0 at ``a == 0``.")
+xlogy0 = _elemwise(scalar.xlogy0, "xlogy0", "Elementwise ``a * log(b)``, 0 where ``a == 0``.")
+
+# Tests and clipping.
+isnan = _elemwise(scalar.isnan, "isnan", "Elementwise test for NaN (bool).")
+isinf = _elemwise(scalar.isinf, "isinf", "Elementwise test for +-inf (bool).")
+_clip = Elemwise(scalar.clip)
+
+
+def clip(x, min, max):
+    """``x`` limited to ``[min, max]`` elementwise.
+
+    Where ``x`` equals a bound the output is ``x``: the gradient passes to ``x`` inside
+    the closed interval, and to ``min`` (``max``) only where ``x`` is below (above) it.
+    """
+    return _clip(x, min, max)
+
+
+# Bitwise and logical (logical on bool tensors).
+and_ = _elemwise(scalar.and_, "and_", "Elementwise ``a & b``.")
+or_ = _elemwise(scalar.or_, "or_", "Elementwise ``a | b``.")
+xor = _elemwise(scalar.xor, "xor", "Elementwise ``a ^ b``.")
+invert = _elemwise(scalar.invert, "invert", "Elementwise ``~a``.")
+bitwise_and = bitand = and_
+bitwise_or = bitor = or_
+bitwise_xor = bitxor = xor
+bitwise_not = invert
+
+# Complex numbers.
+real = _elemwise(scalar.real, "real", "Elementwise real part.")
+imag = _elemwise(scalar.imag, "imag", "Elementwise imaginary part.")
+angle = _elemwise(scalar.angle, "angle", "Elementwise argument of a complex number.")
+conj = _elemwise(scalar.conj, "conj", "Elementwise complex conjugate.")
+complex = _elemwise(scalar.complex, "complex", "Elementwise ``real + 1j * imag``.")
+complex_from_polar = _elemwise(scalar.complex_from_polar, "complex_from_polar",
+                               "Elementwise ``abs * exp(1j * angle)``.")  # fmt: skip
+
+
+def isclose(a, b, rtol=1.0e-5, atol=1.0e-8, equal_nan=False):
+    """Elementwise ``abs(a - b) <= atol + rtol * abs(b)`` as in NumPy (bool).
+
+    Infinities are close only to infinities of the same sign; NaNs are close to each
+    other only when ``equal_nan``.
+    """
+    a, b = as_tensor_variable(a), as_tensor_variable(b)
+    dtype = scalar.upcast(a.dtype, b.dtype, "float32")
+    close = le(abs_(sub(a, b)), add(constant(atol, dtype=dtype),
+                                     mul(constant(rtol, dtype=dtype), abs_(b))))  # fmt: skip
+    a_nan, b_nan, a_inf, b_inf = isnan(a), isnan(b), isinf(a), isinf(b)
+    finite = invert(or_(or_(a_nan, b_nan), or_(a_inf, b_inf)))
+    same_inf = and_(and_(a_inf, b_inf), eq(sgn(a), sgn(b)))
+    out = or_(and_(close, finite), same_inf)
+    if equal_nan:
+        out = or_(out, and_(a_nan, b_nan))
+    return out
+
+
+def allclose(a, b, rtol=1.0e-5, atol=1.0e-8, equal_nan=False):
+    """True (a bool scalar) when `isclose` holds for every element."""
+    not_close = invert(isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    return eq(sum(not_close), constant(0, dtype="int64"))
+
 
 def cast(x, dtype):
     """``x`` converted to ``dtype`` ('floatX' means ``config.floatX``)."""
@@ -313,24 +446,71 @@ __all__ = [
     "abs",
     "abs_",
     "add",
+    "allclose",
+    "and_",
+    "angle",
+    "arccos",
+    "arccosh",
+    "arcsin",
+    "arcsinh",
+    "arctan",
+    "arctan2",
+    "arctanh",
     "argmax",
     "argmin",
+    "bitand",
+    "bitor",
+    "bitwise_and",
+    "bitwise_not",
+    "bitwise_or",
+    "bitwise_xor",
+    "bitxor",
     "cast",
+    "ceil",
+    "clip",
+    "complex",
+    "complex_from_polar",
+    "conj",
     "cos",
+    "cosh",
+    "deg2rad",
     "dot",
     "eq",
+    "erf",
+    "erfc",
+    "erfcinv",
+    "erfcx",
+    "erfinv",
     "exp",
+    "exp2",
     "expm1",
     "fill",
+    "floor",
     "floor_div",
+    "gamma",
+    "gammaln",
     "ge",
     "gt",
+    "i0",
+    "i1",
     "identity",
+    "imag",
     "int_div",
     "inv",
+    "invert",
+    "iround",
+    "isclose",
+    "isinf",
+    "isnan",
+    "iv",
+    "j0",
+    "j1",
+    "jv",
     "le",
     "log",
     "log1p",
+    "log2",
+    "log10",
     "lt",
     "max",
     "maximum",
@@ -342,22 +522,36 @@ __all__ = [
     "neg",
     "neq",
     "ones_like",
+    "or_",
     "outer",
     "pow",
     "prod",
+    "psi",
+    "rad2deg",
+    "real",
     "reciprocal",
+    "round",
+    "round_half_away_from_zero",
+    "round_half_to_even",
     "second",
     "sgn",
     "sigmoid",
     "sin",
+    "sinh",
     "softplus",
     "sqr",
     "sqrt",
     "sub",
     "sum",
     "switch",
+    "tan",
     "tanh",
+    "tri_gamma",
     "true_div",
+    "trunc",
     "where",
+    "xlogx",
+    "xlogy0",
+    "xor",
     "zeros_like",
 ]  # fmt: skip

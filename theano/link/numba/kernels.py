@@ -32,7 +32,7 @@ _NUMPY_SCALAR_UFUNCS = {
     "arcsin", "arccos", "arctan", "arctan2", "sinh", "cosh", "tanh", "arcsinh", "arccosh",
     "arctanh", "floor", "ceil", "trunc", "maximum", "minimum", "abs", "absolute", "sign",
     "deg2rad", "rad2deg", "isnan", "isinf", "hypot", "fmod", "logaddexp", "power",
-    "conjugate", "rint",
+    "conjugate", "rint", "invert",
 }  # fmt: skip
 
 
@@ -104,6 +104,7 @@ def kernel_source(scalar_op, in_dtypes, out_dtype, fastmath=False) -> str:
     body = _cast(scalar_expr(scalar_op, names, in_dtypes, out_dtype), out_dtype)
     sig = f"{_nb(out_dtype)}({', '.join(_nb(d) for d in in_dtypes)})"
     return (
+        "import math\n\n"
         "import numpy as np\n"
         "from numba import vectorize\n\n\n"
         f"@vectorize([{sig!r}], nopython=True, cache=True, fastmath={fastmath})\n"

@@ -9,6 +9,8 @@ from theano.scalar.composite import Composite
 from theano.tensor.elemwise import Elemwise
 
 MAX_FUSED_INPUTS = 32
+MAX_FUSED_NODES = 64
+MAX_FUSED_DEPTH = 24
 
 
 def _fusable(node):
@@ -40,40 +42,63 @@ def fuse_elemwise(fgraph) -> RewriteReport:
 
 
 def _fused(fgraph, node):
-    """One `Elemwise{Composite}` computing ``node`` and its single-client producers."""
-    outer_inputs, s_inputs = [], []
-    outer_index = {}
-    fused_any = False
+    """One `Elemwise{Composite}` computing ``node`` and its single-client producers.
 
-    def scalar_input(var):
-        if var not in outer_index:
-            outer_index[var] = len(outer_inputs)
-            outer_inputs.append(var)
-            s_inputs.append(ScalarType(var.dtype)())
-        return s_inputs[outer_index[var]]
-
-    def build(n):
-        nonlocal fused_any
-        args = []
+    The fused group is bounded (`MAX_FUSED_DEPTH` along any path, `MAX_FUSED_NODES` in
+    all, `MAX_FUSED_INPUTS` inputs) so a long chain becomes several kernels whose
+    generated expressions stay shallow, and the walk is iterative at any graph depth.
+    """
+    out_bcast = node.outputs[0].broadcastable
+    group = {node}
+    frontier = [(node, 0)]
+    while frontier and len(group) < MAX_FUSED_NODES:
+        n, depth = frontier.pop()
+        if depth >= MAX_FUSED_DEPTH:
+            continue
         for v in n.inputs:
             producer = v.owner
             if (
-                _fusable(producer)
+                producer not in group
+                and _fusable(producer)
                 and not isinstance(v, Constant)
                 and len(fgraph.clients.get(v, ())) == 1
-                and v.broadcastable == n.outputs[0].broadcastable
-                and len(outer_inputs) < MAX_FUSED_INPUTS
+                and v.broadcastable == out_bcast
+                and len(group) < MAX_FUSED_NODES
             ):
-                fused_any = True
-                args.append(build(producer))
-            else:
-                args.append(scalar_input(v))
-        return _scalar_apply(n.op.scalar_op, args)
-
-    s_out = build(node)
-    if not fused_any:
+                group.add(producer)
+                frontier.append((producer, depth + 1))
+    if len(group) == 1:
         return None
-    return Elemwise(Composite(s_inputs, [s_out]))(*outer_inputs)
+    order = [n for n in _toposort_of(group)]
+    outer_inputs, s_inputs, scalars = [], [], {}
+    for n in order:
+        for v in n.inputs:
+            if v not in scalars and (v.owner not in group or v.owner is None):
+                if len(outer_inputs) >= MAX_FUSED_INPUTS:
+                    return None
+                scalars[v] = ScalarType(v.dtype)()
+                outer_inputs.append(v)
+                s_inputs.append(scalars[v])
+        scalars[n.outputs[0]] = _scalar_apply(n.op.scalar_op, [scalars[v] for v in n.inputs])
+    return Elemwise(Composite(s_inputs, [scalars[node.outputs[0]]]))(*outer_inputs)
+
+
+def _toposort_of(group):
+    """The nodes of ``group`` with each after the group nodes it reads (iteratively)."""
+    order, done = [], set()
+    for start in group:
+        stack = [(start, False)]
+        while stack:
+            n, expanded = stack.pop()
+            if n in done:
+                continue
+            if expanded:
+                done.add(n)
+                order.append(n)
+                continue
+            stack.append((n, True))
+            stack.extend((v.owner, False) for v in n.inputs if v.owner in group)
+    return order
 
 
 def _scalar_apply(op, args):

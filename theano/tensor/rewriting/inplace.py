@@ -23,7 +23,7 @@ def can_destroy(fgraph, var) -> bool:
         if var in fgraph.inputs or isinstance(var, Constant) or var in seen:
             return False
         clients = fgraph.clients.get(var, ())
-        if len(clients) != 1 or clients[0][0] == "output":
+        if len(clients) != 1 or next(iter(clients))[0] == "output":
             return False
         seen.add(var)
         node = var.owner

@@ -512,3 +512,29 @@ def test_inplace_op_overwrites_a_mutable_input():
     a = np.zeros(2)
     f(a)
     np.testing.assert_array_equal(a, [1.0, 1.0])
+
+
+@pytest.mark.parametrize("mode", ["FAST_COMPILE", "FAST_RUN"])
+def test_set_subtensor_on_an_input_leaves_the_callers_array(mode):
+    x = T.dvector("x")
+    f = theano.function([x], T.set_subtensor(x[1:], 0.0, inplace=True), mode=mode,
+                        accept_inplace=True)  # fmt: skip
+    a = np.ones(3)
+    np.testing.assert_array_equal(f(a), [1.0, 0.0, 0.0])
+    np.testing.assert_array_equal(a, [1.0, 1.0, 1.0])
+
+
+def test_set_subtensor_of_an_intermediate_runs_in_place():
+    x = T.dvector("x")
+    f = theano.function([x], T.set_subtensor(T.exp(x)[1:], 0.0))
+    ops = [str(n.op) for n in f.maker.fgraph.toposort()]
+    assert "SetSubtensor{inplace}" in ops
+    np.testing.assert_allclose(f(np.zeros(3)), [1.0, 0.0, 0.0])
+
+
+def test_compiling_leaves_the_garbage_collector_as_it_was():
+    import gc
+
+    x = T.dvector("x")
+    theano.function([x], x + 1)
+    assert gc.isenabled()

@@ -138,10 +138,10 @@ def test_index_errors(mode):
         x[1.5]
     with pytest.raises(TypeError, match="boolean"):
         x[True]
-    with pytest.raises(NotImplementedError, match="advanced"):
-        x[[0, 1]]
-    with pytest.raises(NotImplementedError, match="advanced"):
-        x[T.lvector()]
+    with pytest.raises(TypeError, match="index 1 .*float64"):
+        x[0, T.dvector("fv")]
+    with pytest.raises(TypeError, match="slice stop"):
+        x[0:1.5]
     i = T.lscalar("i")
     f = theano.function([x, i], x[i], mode=mode)
     with pytest.raises(IndexError):
@@ -261,3 +261,28 @@ def test_shape_mismatch_in_set_subtensor_raises(mode):
     f = theano.function([x, y], T.set_subtensor(x[0], y), mode=mode)
     with pytest.raises(ValueError):
         f(np.zeros((2, 3)), np.zeros(2))
+
+
+def test_newaxis_indexes_a_view_with_the_new_axes(mode):
+    """``x[None, 1:3]`` indexes ``x.dimshuffle('x', 0, 1)``, so set/inc return that base."""
+    x, y = T.dmatrix("x"), T.dmatrix("y")
+    sub = x[None, 1:3]
+    assert isinstance(sub.owner.op, Subtensor)
+    assert sub.owner.inputs[0].broadcastable == (True, False, False)
+    out = T.set_subtensor(sub, y)
+    assert out.broadcastable == (True, False, False)
+    a, b = RNG.normal(size=(3, 4)), RNG.normal(size=(2, 4))
+    got = theano.function([x, y], out, mode=mode)(a, b)
+    want = a.copy()
+    want[1:3] = b
+    np.testing.assert_array_equal(got, want[None])
+    grad_check(lambda p, q: T.inc_subtensor(p[None, 1:3], q), [a, b], mode)
+
+
+def test_index_with_a_list_of_scalars(mode):
+    x, i = T.dvector("x"), T.lscalar("i")
+    a = np.arange(5.0)
+    f = theano.function([x, i], [x[[i, 0]], x[i, ...], x[..., i]], mode=mode)
+    got = f(a, 3)
+    for g, w in zip(got, [a[[3, 0]], a[3, ...], a[..., 3]]):
+        np.testing.assert_array_equal(g, w)

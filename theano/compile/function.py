@@ -10,6 +10,7 @@ checks the inputs, calls it, and commits updates only after every output exists.
 from __future__ import annotations
 
 import copy
+import gc
 import keyword
 import re
 import warnings
@@ -61,10 +62,18 @@ def function(inputs, outputs=None, mode=None, updates=None, givens=None,
     """
     if not isinstance(inputs, list | tuple):
         raise TypeError(f"theano.function: inputs must be a list, got {type(inputs).__name__}")
-    maker = FunctionMaker(inputs, outputs, mode, updates, givens, no_default_updates, name,
-                          allow_input_downcast, on_unused_input, rebuild_strict,
-                          accept_inplace)  # fmt: skip
-    return maker.create()
+    # The collector would trace the many small graph objects a compile makes, again and
+    # again (twice the compile time on large graphs); they are freed by refcounting.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        maker = FunctionMaker(inputs, outputs, mode, updates, givens, no_default_updates, name,
+                              allow_input_downcast, on_unused_input, rebuild_strict,
+                              accept_inplace)  # fmt: skip
+        return maker.create()
+    finally:
+        if gc_was_enabled:
+            gc.enable()
 
 
 def _as_in(item, allow_input_downcast):
@@ -354,8 +363,10 @@ def _without_inplace(op):
     """The same computation as ``op`` without overwriting an input, or None."""
     if getattr(op, "inplace_pattern", None):
         return type(op)(op.scalar_op)
-    if getattr(op, "inplace", False):
-        return type(op)(inplace=False)
+    if getattr(op, "inplace", False) and "inplace" in op.__props__:
+        props = {p: getattr(op, p) for p in op.__props__}
+        props["inplace"] = False
+        return type(op)(**props)
     return None
 
 

@@ -245,8 +245,12 @@ def variables(ins: Sequence[Variable], outs: Sequence[Variable]) -> list[Variabl
 
 
 def io_toposort(ins: Iterable[Variable], outs: Iterable[Variable]) -> list[Apply]:
-    """Apply nodes between ``ins`` and ``outs``, each after the nodes computing its inputs."""
-    stop = set(ins)
+    """Apply nodes between ``ins`` and ``outs``, each after the nodes computing its inputs.
+
+    ``ins`` given as a set is used as it is (not copied): a graph importing one node
+    must not pay for the size of the whole graph.
+    """
+    stop = ins if isinstance(ins, set | frozenset) else set(ins)
     order: list[Apply] = []
     done: set = set()
     for out in outs:

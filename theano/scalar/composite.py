@@ -41,7 +41,7 @@ class Composite(ScalarOp):
                 if v in index:
                     args.append(index[v])
                 elif isinstance(v, Constant):
-                    args.append(f"{v.type.dtype}:{v.data!r}")
+                    args.append((v.type.dtype, np.asarray(v.data).item()))
             parts.append((node.op, tuple(args), tuple(o.type.dtype for o in node.outputs)))
             for k, o in enumerate(node.outputs):
                 index[o] = f"n{n}.{k}"

@@ -16,10 +16,15 @@ from theano.tensor.math import *
 from theano.tensor.math import __all__ as _math_all
 from theano.tensor.products import batched_dot, batched_tensordot, matrix_dot, tensordot
 from theano.tensor.products import dot as dot  # every rank, over math's 1-d/2-d dot
+
+# ``T.var`` is the reduction (the var module was imported, and bound, earlier).
+from theano.tensor.reduction import *
+from theano.tensor.reduction import __all__ as _reduction_all
 from theano.tensor.shape import alloc, flatten, reshape, shape, shape_i
 from theano.tensor.sort import *
 from theano.tensor.sort import __all__ as _sort_all
-from theano.tensor.subtensor import inc_subtensor, set_subtensor
+from theano.tensor.subtensor import *
+from theano.tensor.subtensor import __all__ as _subtensor_all
 from theano.tensor.type import TensorType, tensor
 from theano.tensor.var import TensorConstant, TensorVariable
 
@@ -60,8 +65,10 @@ def __getattr__(name):
 __all__ = [  # noqa: PLE0604 (the constructors and math names are strings too)
     "CAReduce", "DimShuffle", "Elemwise", "TensorConstant", "TensorType", "TensorVariable",
     "alloc", "as_tensor", "as_tensor_variable", "autocast", "constant", "dimshuffle",
-    "flatten", "inc_subtensor", "reshape", "set_subtensor", "shape", "shape_i", "tensor",
+    "flatten", "reshape", "shape", "shape_i", "tensor",
     *_math_all,
+    *_reduction_all,
+    *_subtensor_all,
     *_join_all,
     *_broadcast_all,
     *_creation_all,

@@ -437,8 +437,9 @@ class CAReduce(Op):
     def _call(self, node, xname, fname):
         axes = self._axes(node.inputs[0].ndim)
         args = [xname, f"axis={axes!r}"]
-        if self.acc_dtype is not None and self.acc_dtype != node.outputs[0].dtype:
-            args.append(f"dtype={self.acc_dtype!r}")
+        acc = self.acc_dtype
+        if acc is not None and (acc != node.outputs[0].dtype or acc != node.inputs[0].dtype):
+            args.append(f"dtype={acc!r}")
         if self.keepdims_pattern is not None:
             args.append("keepdims=True")
         expr = f"{fname}({', '.join(args)})"
@@ -508,6 +509,14 @@ class Sum(CAReduce):
             acc = _SUM_ACC.get(x.dtype, x.dtype)
             op = type(self)(self.axis, acc, self.dtype, self.keepdims_pattern)
             return Apply(op, *_reduce_io(op, x))
+        acc = self.acc_dtype
+        widening = acc in scalar.CONTINUOUS_DTYPES and x.dtype in scalar.DISCRETE_DTYPES
+        if not widening and scalar.upcast(x.dtype, acc) != acc:
+            raise TypeError(
+                f"{self.label}: accumulating {x.dtype} in acc_dtype {acc} loses precision; "
+                f"use an acc_dtype of at least {scalar.upcast(x.dtype, acc)}, or dtype= to "
+                "cast only the result"
+            )
         return Apply(self, *_reduce_io(self, x))
 
     def output_dtype(self, in_dtype):

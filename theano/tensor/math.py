@@ -357,7 +357,9 @@ def mean(input, axis=None, dtype=None, keepdims=False, acc_dtype=None):
 
     x = as_tensor_variable(input)
     axes = _normalize_axis(axis, x.ndim)
-    s = sum(x, axis=None if axis is None else axes, dtype=dtype, acc_dtype=acc_dtype)
+    # float16 is summed in float32 (its range overflows), the mean cast back, as Theano did.
+    sum_dtype = "float32" if dtype is None and x.dtype == "float16" else dtype
+    s = sum(x, axis=None if axis is None else axes, dtype=sum_dtype, acc_dtype=acc_dtype)
     if s.dtype in scalar.DISCRETE_DTYPES:
         s = cast(s, "float64")
     n = None
@@ -365,6 +367,8 @@ def mean(input, axis=None, dtype=None, keepdims=False, acc_dtype=None):
         size = constant(1, dtype="int64") if x.broadcastable[d] else shape_i(x, d)
         n = size if n is None else mul(n, size)
     out = s if n is None else true_div(s, cast(n, s.dtype))
+    if (dtype or x.dtype) == "float16":
+        out = cast(out, "float16")
     return _keep(x, axes, out) if keepdims else out
 
 

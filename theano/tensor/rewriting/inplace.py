@@ -14,6 +14,9 @@ from theano.graph.basic import Constant
 from theano.graph.rewriting.basic import RewriteReport, replace_and_keep_names
 from theano.tensor import blas
 from theano.tensor.elemwise import Elemwise
+from theano.tensor.subtensor import AdvancedIncSubtensor, AdvancedIncSubtensor1, IncSubtensor
+
+_INC_SUBTENSOR = IncSubtensor | AdvancedIncSubtensor1 | AdvancedIncSubtensor
 
 
 def can_destroy(fgraph, var) -> bool:
@@ -62,8 +65,17 @@ def _blas_inplace(fgraph, node):
     return type(op)(inplace=True)(*node.inputs)
 
 
+def _inc_subtensor_inplace(fgraph, node):
+    """``set_subtensor``/``inc_subtensor`` write into ``x`` when nothing else reads it."""
+    target = node.inputs[0]
+    if node.op.destroy_map or target in node.inputs[1:] or not can_destroy(fgraph, target):
+        return None
+    return node.op.inplace_version()(*node.inputs)
+
+
 def elemwise_inplace(fgraph) -> RewriteReport:
-    """Let elementwise ufuncs and BLAS ops write into an input nothing else reads."""
+    """Let elementwise ufuncs, BLAS ops and subtensor increments write into an input
+    nothing else reads."""
     report = RewriteReport("inplace")
     for node in fgraph.toposort():
         report.visits += 1
@@ -71,6 +83,8 @@ def elemwise_inplace(fgraph) -> RewriteReport:
             new = _elemwise_inplace(fgraph, node)
         elif isinstance(node.op, blas.Gemm | blas.Gemv | blas.Ger):
             new = _blas_inplace(fgraph, node)
+        elif isinstance(node.op, _INC_SUBTENSOR):
+            new = _inc_subtensor_inplace(fgraph, node)
         else:
             continue
         if new is not None:

@@ -118,3 +118,47 @@ def test_sgd_update_of_a_shared_matrix_is_one_gemm():
     xv, gv = rng.normal(size=(4, 3)), rng.normal(size=(4, 2))
     step(xv, gv)
     np.testing.assert_allclose(w.get_value(), 1 - 0.1 * xv.T @ gv)
+
+
+# ------------------------------------------------------- updates in a shared buffer
+
+
+def _sgd(outputs_extra=()):
+    x, g = T.dmatrix("x"), T.dmatrix("g")
+    w = theano.shared(np.ones((3, 2)), "w")
+    v = theano.shared(np.ones(2), "v")
+    outs = [T.sum(T.dot(x, w))] + [f(w) for f in outputs_extra]
+    updates = [(w, w - 0.1 * T.dot(x.T, g)), (v, v * 0.5)]
+    return w, v, theano.function([x, g], outs, updates=updates)
+
+
+def test_shared_updates_run_in_the_shared_buffer():
+    w, v, step = _sgd()
+    ops = [str(n.op) for n in step.maker.nodes]
+    assert ops[-2:] == ["Gemm{inplace}", "Elemwise{mul,inplace}"]  # scheduled last
+    buf = w.get_value(borrow=True)
+    xv, gv = rng.normal(size=(4, 3)), rng.normal(size=(4, 2))
+    want_w, want_v = np.ones((3, 2)), np.ones(2)
+    for _ in range(3):
+        (cost,) = step(xv, gv)
+        np.testing.assert_allclose(cost, np.sum(xv @ want_w))  # read before the update
+        want_w, want_v = want_w - 0.1 * xv.T @ gv, want_v * 0.5
+    np.testing.assert_allclose(w.get_value(), want_w)
+    np.testing.assert_allclose(v.get_value(), want_v)
+    assert np.shares_memory(w.get_value(borrow=True), buf)  # no new buffer per step
+
+
+def test_shared_value_returned_as_an_output_is_not_overwritten():
+    _, _, step = _sgd(outputs_extra=[lambda w: w.T])
+    assert "Gemm{no_inplace}" in [str(n.op) for n in step.maker.nodes]
+    xv, gv = rng.normal(size=(4, 3)), rng.normal(size=(4, 2))
+    _, old_wt = step(xv, gv)
+    np.testing.assert_array_equal(old_wt, np.ones((2, 3)))
+
+
+def test_failed_call_changes_no_shared_variable():
+    w, v, step = _sgd()
+    with pytest.raises(ValueError):
+        step(np.ones((4, 3)), np.ones((5, 2)))  # g does not match x
+    np.testing.assert_array_equal(w.get_value(), np.ones((3, 2)))
+    np.testing.assert_array_equal(v.get_value(), np.ones(2))

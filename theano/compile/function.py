@@ -302,10 +302,13 @@ class FunctionMaker:
         """
         fg = self.fgraph
         mutable = {s.variable for s in self.inputs if s.mutable and not s.shared}
+        from theano.tensor.rewriting.inplace import shared_update_destroyer
+
         for node in list(fg.toposort()):
             for destroyed in node.op.destroy_map.values():
                 roots = _alias_roots(node.inputs[destroyed[0]])
-                if not any(isinstance(r, Constant) or (r in fg.inputs and r not in mutable)
+                allowed = mutable | {shared_update_destroyer(fg, node)}
+                if not any(isinstance(r, Constant) or (r in fg.inputs and r not in allowed)
                            for r in roots):  # fmt: skip
                     continue
                 safe = _without_inplace(node.op)
@@ -330,9 +333,13 @@ class FunctionMaker:
         protected = set(fg.inputs)
         templates = []
         returned = set()  # buffers handed out as they are
+        targets = {k: fg.inputs[j] for k, j in getattr(fg, "update_mapping", {}).items()}
         for k, var in enumerate(fg.outputs):
             borrow = k < self.n_outputs and self.outputs[k].borrow
             roots = _alias_roots(var)
+            if k in targets and roots == {targets[k]}:
+                templates.append("{}")  # an update computed in its own buffer
+                continue
             alias = bool(roots & (protected | returned)) or any(
                 isinstance(r, Constant) for r in roots
             )
@@ -348,8 +355,21 @@ class FunctionMaker:
         return templates
 
     def create(self):
-        self.nodes = self.fgraph.toposort()
+        self.nodes = self._schedule()
         return Function(self)
+
+    def _schedule(self):
+        """The nodes in evaluation order: topological, with the nodes that overwrite a
+        shared value (its update, in place) last, after every reader of the old value."""
+        fg = self.fgraph
+        order = fg.toposort()
+        last = [n for n in order if n.op.destroy_map
+                and any(r in fg.inputs for d in n.op.destroy_map.values()
+                        for r in _alias_roots(n.inputs[d[0]]))]  # fmt: skip
+        if not last:
+            return order
+        moved = set(last)
+        return [n for n in order if n not in moved] + last
 
     def graph_function(self):
         """The graph alone as a plain generated function (what ``f.source`` shows)."""

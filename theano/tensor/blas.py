@@ -36,8 +36,15 @@ def _as_fortran(a):
     return np.asfortranarray(a), 0
 
 
+def _mismatch(what, *arrays):
+    shapes = " and ".join(str(a.shape) for a in arrays)
+    return ValueError(f"{what}: shapes {shapes} not aligned")
+
+
 def run_gemm(gemm, z, a, x, y, b, overwrite):
     """``b * z + a * (x @ y)``, into ``z``'s buffer when ``overwrite`` and possible."""
+    if x.shape[1] != y.shape[0] or (z is not None and z.shape != (x.shape[0], y.shape[1])):
+        raise _mismatch("gemm", x, y) if x.shape[1] != y.shape[0] else _mismatch("gemm", z, x, y)
     # z.T = b * z.T + a * (y.T @ x.T), with every operand seen by BLAS in Fortran order.
     yt, trans_y = _as_fortran(y.T)
     xt, trans_x = _as_fortran(x.T)
@@ -52,6 +59,8 @@ def run_gemm(gemm, z, a, x, y, b, overwrite):
 
 def run_gemv(gemv, y, a, m, x, b, overwrite):
     """``b * y + a * (m @ x)``, into ``y``'s buffer when ``overwrite`` and possible."""
+    if m.shape[1] != x.shape[0] or (y is not None and y.shape[0] != m.shape[0]):
+        raise _mismatch("gemv", y, m, x)
     mf, trans = _as_fortran(m)
     if y is None or not b:
         return gemv(a, mf, x, trans=trans)
@@ -60,6 +69,8 @@ def run_gemv(gemv, y, a, m, x, b, overwrite):
 
 def run_ger(ger, m, a, x, y, overwrite):
     """``m + a * outer(x, y)``, into ``m``'s buffer when ``overwrite`` and possible."""
+    if m.shape != (x.shape[0], y.shape[0]):
+        raise _mismatch("ger", m, x, y)
     mt = m.T  # m.T += a * outer(y, x) in Fortran order
     if not mt.flags.f_contiguous:
         mt, overwrite = np.asfortranarray(mt), True

@@ -10,7 +10,7 @@ from theano.graph.rewriting.basic import _select, equilibrium, merge
 from theano.tensor.rewriting.basic import constant_folding
 from theano.tensor.rewriting.canonicalize import CANONICALIZE
 from theano.tensor.rewriting.fusion import fuse_elemwise
-from theano.tensor.rewriting.inplace import elemwise_inplace
+from theano.tensor.rewriting.inplace import elemwise_inplace, shared_update_inplace
 from theano.tensor.rewriting.specialize import SPECIALIZE
 from theano.tensor.rewriting.stabilize import STABILIZE
 
@@ -32,6 +32,15 @@ def _pass(name, fn):
     return run
 
 
+def _both(fgraph, first, second):
+    report = first(fgraph)
+    extra = second(fgraph)
+    report.visits += extra.visits
+    report.replacements += extra.replacements
+    report.counts[extra.name] = extra.replacements
+    return report
+
+
 PHASES = {
     "merge": _pass("merge", merge),
     "constant_folding": _pass("constant_folding", constant_folding),
@@ -39,5 +48,5 @@ PHASES = {
     "stabilize": _equilibrium_phase("stabilize", STABILIZE),
     "specialize": _equilibrium_phase("specialize", SPECIALIZE),
     "fusion": _pass("fusion", fuse_elemwise),
-    "inplace": _pass("inplace", elemwise_inplace),
+    "inplace": _pass("inplace", lambda fg: _both(fg, elemwise_inplace, shared_update_inplace)),
 }

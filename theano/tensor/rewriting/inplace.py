@@ -91,3 +91,82 @@ def elemwise_inplace(fgraph) -> RewriteReport:
             replace_and_keep_names(fgraph, [(node.outputs[0], new)], "inplace")
             report.replacements += 1
     return report
+
+
+def shared_update_destroyer(fgraph, node):
+    """The shared input ``node`` may overwrite as the update of that shared variable:
+    ``node``'s output is the variable's update and nothing else, and no other output
+    shows the old buffer. None when there is no such input.
+    """
+    mapping = getattr(fgraph, "update_mapping", None)
+    if not mapping or len(node.outputs) != 1:
+        return None
+    out = node.outputs[0]
+    clients = fgraph.clients.get(out, ())
+    if len(clients) != 1:
+        return None
+    ((client, k),) = clients
+    if client != "output" or k not in mapping:
+        return None
+    shared = fgraph.inputs[mapping[k]]
+    for i, other in enumerate(fgraph.outputs):
+        if i != k and shared in _view_roots(other):
+            return None
+    return shared
+
+
+def _view_roots(var):
+    roots, stack, seen = set(), [var], set()
+    while stack:
+        v = stack.pop()
+        if v in seen:
+            continue
+        seen.add(v)
+        if v.owner is None:
+            roots.add(v)
+            continue
+        node = v.owner
+        k = node.outputs.index(v)
+        through = node.op.view_map.get(k) or node.op.destroy_map.get(k)
+        if not through:
+            roots.add(v)
+        else:
+            stack.extend(node.inputs[i] for i in through)
+    return roots
+
+
+def shared_update_inplace(fgraph) -> RewriteReport:
+    """Updates like ``w - lr * dot(x.T, g)`` (one `Gemm`) or ``w * 0.9`` (a ufunc) write
+    into ``w``'s own buffer: the function commits updates only after everything else
+    ran, and the linker orders these nodes last, so no reader sees the new value early.
+    """
+    report = RewriteReport("shared_update_inplace")
+    updated = {fgraph.inputs[j] for j in getattr(fgraph, "update_mapping", {}).values()}
+    for node in list(fgraph.toposort()):
+        report.visits += 1
+        op = node.op
+        if op.destroy_map or not isinstance(op, Elemwise | blas.Gemm | blas.Gemv | blas.Ger):
+            continue
+        shared = shared_update_destroyer(fgraph, node)
+        if shared is None or node.inputs.count(shared) != 1:
+            continue
+        # Reading another updated shared value is fine only before any update runs.
+        others = [v for v in node.inputs if v is not shared]
+        if any(_view_roots(v) & updated for v in others):
+            continue
+        position = node.inputs.index(shared)
+        if isinstance(op, Elemwise):
+            ufunc = getattr(op.scalar_op, "ufunc", None)
+            out = node.outputs[0]
+            if not isinstance(ufunc, np.ufunc) or shared.type != out.type or out.ndim == 0:
+                continue
+            new = Elemwise(op.scalar_op, {0: position})(*node.inputs)
+        elif position == 0:
+            new = type(op)(inplace=True)(*node.inputs)
+        else:
+            continue
+        if new.type != node.outputs[0].type:
+            continue
+        replace_and_keep_names(fgraph, [(node.outputs[0], new)], "shared_update_inplace")
+        report.replacements += 1
+    return report

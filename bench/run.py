@@ -14,12 +14,18 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMB
 
 import argparse
 import importlib.util
+import json
 import statistics
 import subprocess
 import sys
+import tempfile
+import time
 import timeit
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import models  # the bench directory, put on the path just above
 
 
 def per_call(fn, *args, budget=0.2, repeat=7):
@@ -178,6 +184,43 @@ def logistic_regression():
     return {"ours": per_call(step, xv, yv), "numpy": per_call(numpy_step, xv, yv)}
 
 
+def mlp_step(dtype):
+    """The MLP SGD step: both tiers, NumPy by hand, peers, and the GEMM-bound ceiling."""
+    params, x, y = models.mlp_data(dtype)
+    py = models.mlp_ours(dtype, params, mode="FAST_RUN")
+    nb = models.mlp_ours(dtype, params, mode="NUMBA")
+    slow = models.mlp_ours(dtype, params, mode="FAST_COMPILE")
+    row = {"ours": per_call(nb, x, y), "ours python tier": per_call(py, x, y)}
+    row["numpy"] = per_call(models.mlp_numpy(params), x, y)
+    if _installed("pytensor"):
+        row["pytensor"] = per_call(models.mlp_pytensor(dtype, params), x, y)
+    if _installed("jax"):
+        row["jax"] = per_call(models.mlp_jax(params), x, y)
+    ceiling = models.gemm_ceiling(dtype, per_call)
+    fast_compile = per_call(slow, x, y)
+    row["note"] = (f"GEMM-bound ceiling {_fmt_time(ceiling).strip()}: ours at "
+                   f"{ceiling / row['ours']:.2f} of it (python tier "
+                   f"{ceiling / row['ours python tier']:.2f}); FAST_RUN is "
+                   f"{fast_compile / row['ours python tier']:.2f}x FAST_COMPILE")  # fmt: skip
+    return row
+
+
+def long_elementwise():
+    """A 30-step elementwise chain on 1e5 float64: FAST_RUN (fused) against FAST_COMPILE."""
+    import theano
+    import theano.tensor as T
+
+    x = T.dvector("x")
+    out = models.chain(T, x, 30)
+    fns = {m: theano.function([x], out, mode=m) for m in ("NUMBA", "FAST_RUN", "FAST_COMPILE")}
+    value = np.random.default_rng(0).uniform(-1, 1, 10**5)
+    row = {"ours": per_call(fns["NUMBA"], value), "ours python tier": per_call(fns["FAST_RUN"],
+                                                                             value)}  # fmt: skip
+    slow = per_call(fns["FAST_COMPILE"], value)
+    row["note"] = f"FAST_COMPILE {_fmt_time(slow).strip()}: FAST_RUN is {slow / row['ours']:.2f}x"
+    return row
+
+
 WORKLOADS = {
     "call x+1, float64 scalar": lambda: call_overhead(False, ()),
     "call x+1, float64 scalar, trust_input": lambda: call_overhead(True, ()),
@@ -189,7 +232,77 @@ WORKLOADS = {
     "exp(-x**2)*sin(y)+x*y, 1e7 float32": lambda: elementwise("e", 10**7, "float32"),
     "exp(-x**2)*sin(y)+x*y, 1e7 float64": lambda: elementwise("e", 10**7, "float64"),
     "logistic regression SGD step, 1000x784": logistic_regression,
+    "MLP 784-500-10 SGD step, float32": lambda: mlp_step("float32"),
+    "MLP 784-500-10 SGD step, float64": lambda: mlp_step("float64"),
+    "30-step elementwise chain, 1e5 float64": long_elementwise,
 }
+
+
+# ------------------------------------------------------------------ compile times
+
+
+def child(name):
+    """Run in a fresh interpreter by `compile_times`; prints its measurements as JSON."""
+    t0 = time.perf_counter()
+    import theano
+    import theano.tensor as T
+
+    out = {"import": time.perf_counter() - t0}
+    if name == "mlp":
+        params, x, y = models.mlp_data("float32")
+        t = time.perf_counter()
+        step = models.mlp_ours("float32", params, mode=theano.compile.mode.Mode("numba"))
+        step(x, y)
+        out["first result"] = time.perf_counter() - t
+        step.wait_for_tier()
+        out["numba tier ready"] = time.perf_counter() - t
+        t = time.perf_counter()
+        models.mlp_ours("float32", params)(x, y)
+        out["second compile"] = time.perf_counter() - t
+    elif name == "chain-grad":
+        t = time.perf_counter()
+        x = T.dvector("x")
+        y = models.chain(T, x, 67)  # about 200 nodes
+        cost = y.sum()
+        f = theano.function([x], [cost, T.grad(cost, x)])
+        f(np.ones(10))
+        out["build+grad+compile"] = time.perf_counter() - t
+    elif name == "rewrite-scaling":
+        from theano.compile.mode import FAST_RUN, run_phases
+        from theano.graph.fg import FunctionGraph
+
+        for length in (34, 334, 3334):  # about 100, 1,000 and 10,000 nodes
+            x = T.dvector("x")
+            fg = FunctionGraph([x], [models.chain(T, x, length)])
+            nodes = len(fg.apply_nodes)
+            t = time.perf_counter()
+            run_phases(fg, FAST_RUN)
+            out[f"rewrite {nodes} nodes"] = time.perf_counter() - t
+    print(json.dumps(out))
+
+
+def compile_times():
+    """Each compile measurement in a fresh process with an empty compile cache."""
+    rows = {}
+    for name in ("mlp", "chain-grad", "rewrite-scaling"):
+        with tempfile.TemporaryDirectory() as cache:
+            env = dict(os.environ, THEANO_FLAGS=f"base_compiledir={cache}")
+            res = subprocess.run([sys.executable, __file__, "--child", name], env=env,
+                                 capture_output=True, text=True, check=True)  # fmt: skip
+            rows[name] = json.loads(res.stdout.strip().splitlines()[-1])
+    return rows
+
+
+def warm_mlp_tier():
+    """Time to the Numba tier of the MLP step in a fresh process with a warm cache."""
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, THEANO_FLAGS=f"base_compiledir={cache}")
+        runs = []
+        for _ in range(2):
+            res = subprocess.run([sys.executable, __file__, "--child", "mlp"], env=env,
+                                 capture_output=True, text=True, check=True)  # fmt: skip
+            runs.append(json.loads(res.stdout.strip().splitlines()[-1]))
+    return runs[1]
 
 
 def _fmt_time(seconds):
@@ -201,7 +314,11 @@ def _fmt_time(seconds):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-k", default="", help="only workloads whose name contains this")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.child:
+        child(args.child)
+        return
     peers = [p for p in ("pytensor", "jax") if _installed(p)]
     cols = ["ours", "ours python tier", "numpy", "triad (1 pass)", *peers]
     short = {"ours python tier": "py tier", "triad (1 pass)": "triad"}
@@ -228,6 +345,14 @@ def main(argv=None):
         for p in peers:
             line += f" {_fmt_time(import_time(p)):>11}"
         print(line)
+    if args.k in "compile times":
+        print("\ncompile times (fresh process, empty cache; MLP float32):")
+        for name, row in compile_times().items():
+            for key, seconds in row.items():
+                print(f"  {name:16} {key:28} {seconds * 1e3:9.1f} ms")
+        warm = warm_mlp_tier()
+        print(f"  {'mlp (warm cache)':16} {'numba tier ready':28} "
+              f"{warm['numba tier ready'] * 1e3:9.1f} ms")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -197,6 +197,13 @@ add(
 add("compile.timeout", "Seconds before a compilation lock is considered stale.", IntParam(120))
 add("compile.wait", "Seconds between attempts to get the compilation lock.", IntParam(5))
 add("numba.cache", "Cache numba-compiled functions on disk.", BoolParam(True))
+add(
+    "numba.kernels",
+    "Which fused elementwise nodes the Numba tier compiles: 'arithmetic' (those without "
+    "exp, tanh, sin...: NumPy's SIMD loops beat Numba's scalar libm calls on the others) "
+    "or 'all'.",
+    EnumStr("arithmetic", "all"),
+)
 add("numba.fastmath", "Compile numba functions with fastmath.", BoolParam(True))
 add("numba.vectorize_target", "Numba vectorize target.", EnumStr("cpu", "parallel", "cuda"))
 add("optdb.position_cutoff", "Skip optimizer stages after this position.", FloatParam(float("inf")))

@@ -15,7 +15,9 @@ pytest.importorskip("numba")
 
 @pytest.fixture
 def compiledir(tmp_path):
-    with theano.change_flags(base_compiledir=str(tmp_path)):
+    # numba.kernels='all': every node with a Numba form is compiled, so each is tested
+    # (by default only arithmetic kernels are, see theano/link/numba/linker.py).
+    with theano.change_flags(base_compiledir=str(tmp_path), **{"numba.kernels": "all"}):
         yield tmp_path
 
 
@@ -82,3 +84,15 @@ def test_corrupt_cached_source_is_rewritten(compiledir):
     kernels._loaded.clear()
     f = theano.function([x], T.cos(x) * 3 - x, mode="NUMBA")
     np.testing.assert_allclose(f(np.array([0.0, 1.0])), np.cos([0.0, 1.0]) * 3 - [0.0, 1.0])
+
+
+def test_default_numba_tier_compiles_arithmetic_kernels_only(tmp_path):
+    a, b = T.dvectors("a", "b")
+    with theano.change_flags(base_compiledir=str(tmp_path)):
+        arith = theano.function([a, b], a**2 + b**2 + 2 * a * b, mode="NUMBA")
+        transcendental = theano.function([a, b], T.exp(-(a**2)) * T.sin(b), mode="NUMBA")
+    assert "_kernel" in arith.call_source
+    assert "_kernel" not in transcendental.call_source  # NumPy's SIMD loops serve it
+    v = np.linspace(-1, 1, 7)
+    np.testing.assert_allclose(arith(v, v), 4 * v**2)
+    np.testing.assert_allclose(transcendental(v, v), np.exp(-(v**2)) * np.sin(v))

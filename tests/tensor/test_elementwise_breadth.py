@@ -375,7 +375,7 @@ def test_numba_kernel_fuses_new_ops(tmp_path, dtype):
     expr = (T.erf(x) * T.log10(T.cosh(y) + 2) + T.arctan2(x, y) - T.ceil(T.exp2(x))
             + T.gammaln(y + 3) + T.clip(T.sinh(x), -0.5, 0.5) + T.round(x, "half_away_from_zero")
             + T.xlogx(y * y + 1) + T.cast(T.and_(T.isnan(x), T.invert(T.isinf(y))), dtype))  # fmt: skip
-    with theano.change_flags(base_compiledir=str(tmp_path)):
+    with theano.change_flags(base_compiledir=str(tmp_path), **{"numba.kernels": "all"}):
         fast = theano.function([x, y], expr, mode=Mode("numba_sync", FAST_RUN.phases))
         slow = theano.function([x, y], expr, mode="FAST_COMPILE")
         assert fast.tier == "numba" and "_kernel" in fast.call_source

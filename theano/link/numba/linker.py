@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 import warnings
 
+from theano.configdefaults import config
 from theano.link.numba.kernels import NoNumbaForm, elemwise_kernel
 
 # Below this many elements per output, NumPy's own loops are as fast as a kernel call.
@@ -27,6 +28,10 @@ def _elemwise_override(node, inames, onames, ctx):
         return None
     if node.outputs[0].ndim == 0:
         return None  # scalars: Python arithmetic on NumPy scalars is cheaper
+    if config.numba.kernels != "all" and not arithmetic_only(op.scalar_op):
+        # Numba evaluates exp, tanh, sin... with scalar libm calls, several times slower
+        # than NumPy's SIMD loops; those kernels stay with NumPy (blocked when large).
+        return None
     try:
         kernel = elemwise_kernel(node)
     except NoNumbaForm:
@@ -39,6 +44,41 @@ def _elemwise_override(node, inames, onames, ctx):
     lines = [f"{onames[0]} = {name}({', '.join(args)})"]
     lines.extend(op._broadcast_checks(node, inames, onames[0], ctx))
     return "\n".join(lines)
+
+
+# Scalar ops LLVM turns into vector instructions inside a Numba loop.
+_ARITHMETIC = {
+    "add", "sub", "mul", "true_div", "int_div", "mod", "neg", "abs", "sqr", "sqrt", "inv",
+    "maximum", "minimum", "lt", "gt", "le", "ge", "eq", "neq", "switch", "second",
+    "identity", "sgn", "floor", "ceil", "trunc", "and_", "or_", "xor", "invert",
+}  # fmt: skip
+
+
+def arithmetic_only(scalar_op) -> bool:
+    """True when every scalar op of ``scalar_op`` (a Composite's too) is arithmetic
+    (or a cast, or a power with a small integer exponent)."""
+    from theano import scalar as S
+    from theano.scalar.composite import Composite
+
+    if isinstance(scalar_op, Composite):
+        return all(_arithmetic_node(n) for n in scalar_op.nodes)
+    return _arithmetic_name(scalar_op) or isinstance(scalar_op, S.Cast)
+
+
+def _arithmetic_node(node):
+    from theano import scalar as S
+    from theano.graph.basic import Constant
+
+    op = node.op
+    if isinstance(op, S.Pow):
+        exponent = node.inputs[1]
+        return isinstance(exponent, Constant) and float(exponent.data) in (0, 1, 2, 3, -1)
+    return _arithmetic_name(op) or isinstance(op, S.Cast)
+
+
+def _arithmetic_name(op):
+    name = getattr(op, "op_name", None) or getattr(op, "name", None) or type(op).__name__
+    return str(name).lower() in _ARITHMETIC or type(op).__name__.lower() in _ARITHMETIC
 
 
 def available() -> bool:

@@ -1,0 +1,129 @@
+"""Model graphs the benchmarks time: the same model for us, NumPy by hand and each peer.
+
+``mlp_*`` is a 784-500-10 MLP SGD step (tanh hidden layer, softmax cross-entropy on
+integer labels via ``p[arange(n), y]``, shared weights updated), batch 128.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+N, D, H, K = 128, 784, 500, 10
+LR = 0.1
+
+
+def mlp_data(dtype, seed=0):
+    rng = np.random.default_rng(seed)
+    params = [(rng.normal(size=(D, H)) * 0.01).astype(dtype), np.zeros(H, dtype),
+              (rng.normal(size=(H, K)) * 0.01).astype(dtype), np.zeros(K, dtype)]  # fmt: skip
+    x = rng.normal(size=(N, D)).astype(dtype)
+    y = rng.integers(0, K, N).astype("int32")
+    return params, x, y
+
+
+def mlp_graph(theano, T, dtype, params, softmax):
+    """``(inputs, cost, updates)`` of the MLP step in a Theano-like API (ours or PyTensor)."""
+    x = T.matrix("x", dtype=dtype)
+    y = T.ivector("y")
+    w1, b1, w2, b2 = (theano.shared(v.copy(), name) for v, name in
+                      zip(params, ("W1", "b1", "W2", "b2")))  # fmt: skip
+    hidden = T.tanh(T.dot(x, w1) + b1)
+    p = softmax(T.dot(hidden, w2) + b2)
+    cost = -T.mean(T.log(p)[T.arange(y.shape[0]), y])
+    shared = [w1, b1, w2, b2]
+    grads = T.grad(cost, shared)
+    lr = np.asarray(LR, dtype)
+    return [x, y], cost, [(s, s - lr * g) for s, g in zip(shared, grads)]
+
+
+def mlp_ours(dtype, params, mode=None):
+    import theano
+    import theano.tensor as T
+
+    inputs, cost, updates = mlp_graph(theano, T, dtype, params, T.nnet.softmax)
+    step = theano.function(inputs, cost, updates=updates, mode=mode)
+    step.trust_input = True
+    return step
+
+
+def mlp_pytensor(dtype, params):
+    import pytensor
+    import pytensor.tensor as pt
+    from pytensor.tensor.special import softmax
+
+    inputs, cost, updates = mlp_graph(pytensor, pt, dtype, params,
+                                      lambda z: softmax(z, axis=-1))  # fmt: skip
+    step = pytensor.function(inputs, cost, updates=updates)
+    step.trust_input = True
+    return step
+
+
+def mlp_numpy(params):
+    """The step written by hand in NumPy, updating its own copies of the parameters."""
+    w1, b1, w2, b2 = (p.copy() for p in params)
+    lr = w1.dtype.type(LR)
+
+    def step(x, y):
+        h = np.tanh(x @ w1 + b1)
+        z = h @ w2 + b2
+        z -= z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        p = e / e.sum(axis=1, keepdims=True)
+        n = x.shape[0]
+        cost = -np.mean(np.log(p[np.arange(n), y]))
+        dz = p
+        dz[np.arange(n), y] -= 1
+        dz /= n
+        dh = (dz @ w2.T) * (1 - h * h)
+        w2[...] -= lr * (h.T @ dz)
+        b2[...] -= lr * dz.sum(axis=0)
+        w1[...] -= lr * (x.T @ dh)
+        b1[...] -= lr * dh.sum(axis=0)
+        return cost
+
+    return step
+
+
+def mlp_jax(params):
+    import jax
+    import jax.numpy as jnp
+
+    def loss(ps, x, y):
+        w1, b1, w2, b2 = ps
+        h = jnp.tanh(x @ w1 + b1)
+        logp = jax.nn.log_softmax(h @ w2 + b2)
+        return -jnp.mean(logp[jnp.arange(x.shape[0]), y])
+
+    @jax.jit
+    def update(ps, x, y):
+        cost, grads = jax.value_and_grad(loss)(ps, x, y)
+        return cost, [p - LR * g for p, g in zip(ps, grads)]
+
+    state = {"ps": [jnp.asarray(p) for p in params]}
+
+    def step(x, y):
+        cost, state["ps"] = update(state["ps"], x, y)
+        return cost.block_until_ready()
+
+    return step
+
+
+def gemm_ceiling(dtype, per_call):
+    """Seconds the step's matrix products take at the rate NumPy's ``dot`` reaches on
+    the same shapes: the bound no implementation of the step can beat."""
+    rng = np.random.default_rng(1)
+
+    def m(*shape):
+        return rng.normal(size=shape).astype(dtype)
+
+    x, w1, h, w2, dz = m(N, D), m(D, H), m(N, H), m(H, K), m(N, K)
+    products = [(x, w1), (h, w2), (dz, w2.T), (h.T, dz), (x.T, h)]
+    return sum(per_call(np.dot, a, b) for a, b in products)
+
+
+def chain(T, x, length):
+    """An elementwise chain of ``length`` steps (about three nodes each)."""
+    y = x
+    for i in range(length):
+        y = T.tanh(y) * 1.5 + x if i % 3 else T.exp(-y) - 0.5
+    return y

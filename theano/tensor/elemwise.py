@@ -260,6 +260,12 @@ class Elemwise(Op):
             lines = [f"{onames[0]} = {inames[i]}", f"{onames[0]}[...] = {expr}"]
         else:
             lines = [f"{onames[0]} = {expr}"]
+            blocked = _blocked_kernel(node)
+            if blocked is not None:
+                # Large arrays are computed block by block (see theano/link/blocked.py).
+                kernel = ctx.ref(blocked, "blocked")
+                lines = [f"{onames[0]} = {kernel}({', '.join(inames)})",
+                         f"if {onames[0]} is None: {onames[0]} = {expr}"]  # fmt: skip
         lines.extend(self._broadcast_checks(node, inames, onames[0], ctx))
         return "\n".join(lines)
 
@@ -526,6 +532,12 @@ class Sum(CAReduce):
         (x,) = inputs
         g = self._expand(gz[0], x)
         return [_cast_grad(Elemwise(scalar.second)(x, g), x)]
+
+
+def _blocked_kernel(node):
+    from theano.link.blocked import blocked_kernel
+
+    return blocked_kernel(node)
 
 
 def _const(value, dtype):

@@ -1,0 +1,65 @@
+"""Blocked evaluation of large fused elementwise nodes against the plain NumPy form."""
+
+import numpy as np
+import pytest
+
+import theano
+import theano.tensor as T
+from theano.link import blocked
+
+N = blocked.MIN_SIZE + 123  # more than one block, and a partial last block
+rng = np.random.default_rng(0)
+
+
+def fused_node(f):
+    (node,) = [n for n in f.maker.nodes if "Composite" in str(n.op)]
+    return node
+
+
+def compare(inputs, out, values, rtol=1e-12):
+    fast = theano.function(inputs, out, mode="FAST_RUN")
+    slow = theano.function(inputs, out, mode="FAST_COMPILE")
+    kernel = blocked.blocked_kernel(fused_node(fast))
+    assert kernel is not None
+    got, want = fast(*values), slow(*values)
+    assert got.dtype == want.dtype and got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=rtol)
+    return kernel
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_transcendental_expression(dtype):
+    a, b = T.vectors("a", "b", dtype=dtype)
+    values = [rng.uniform(-1, 1, N).astype(dtype) for _ in range(2)]
+    kernel = compare([a, b], T.exp(-(a**2)) * T.sin(b) + a * b, values,
+                     rtol=1e-5 if dtype == "float32" else 1e-12)  # fmt: skip
+    assert kernel(*values) is not None  # the blocked path ran
+
+
+def test_integer_inputs_computed_in_the_float_result_type():
+    i, x = T.bvector("i"), T.fvector("x")
+    values = [rng.integers(-5, 5, N).astype("int8"), rng.normal(size=N).astype("float32")]
+    compare([i, x], T.exp(i) * 2 + x, values, rtol=1e-6)
+
+
+def test_switch_cast_comparison_and_scalar_inputs():
+    x, y = T.dmatrices("x", "y")
+    s = T.dscalar("s")
+    out = T.switch(T.gt(x, s), T.cast(x * 3, "float32"), T.cast(y, "float32") - 1) + 2
+    values = [rng.normal(size=(N // 64, 64)), rng.normal(size=(N // 64, 64)), 0.25]
+    compare([x, y, s], out, values, rtol=1e-6)
+
+
+def test_layouts_it_does_not_handle_fall_back():
+    x, r = T.dmatrix("x"), T.drow("r")
+    f = theano.function([x, r], T.exp(x) * r + 1)
+    kernel = blocked.blocked_kernel(fused_node(f))
+    xv, rv = rng.normal(size=(N // 64, 64)), rng.normal(size=(1, 64))
+    assert kernel(xv, rv, np.ones((1, 1))) is None  # r broadcasts: plain expression
+    np.testing.assert_allclose(f(xv, rv), np.exp(xv) * rv + 1)
+    xt = np.asfortranarray(xv)
+    g = theano.function([x], T.exp(x) * 2 + 1)
+    one = np.ones((1, 1))
+    assert blocked.blocked_kernel(fused_node(g))(xt, one, one) is None
+    np.testing.assert_allclose(g(xt), np.exp(xt) * 2 + 1)
+    assert blocked.blocked_kernel(fused_node(g))(xv[:4], one, one) is None  # small arrays

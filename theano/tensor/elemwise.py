@@ -206,7 +206,7 @@ class Elemwise(Op):
             try:
                 same = (np.asarray(self.scalar_op.impl(*with_literal)).dtype ==
                         np.asarray(self.scalar_op.impl(*arrays)).dtype)  # fmt: skip
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, AttributeError):
                 same = False
         if not same:
             return None

@@ -24,7 +24,12 @@ from theano.compile import (
 )
 from theano.gradient import Lop, Rop, grad
 from theano.graph.basic import Apply, Constant, Variable
-from theano.printing import debugprint, pp
+from theano.graph.basic import clone_replace as clone
+from theano.graph.fg import FunctionGraph
+from theano.graph.op import Op
+from theano.graph.type import Type
+from theano.printing import debugprint, pp, pprint
+from theano.tensor import dot
 
 dprint = debugprint
 
@@ -34,23 +39,29 @@ __all__ = [
     "Apply",
     "Constant",
     "Function",
+    "FunctionGraph",
     "In",
     "Lop",
     "Mode",
+    "Op",
     "Out",
     "Param",
     "Rop",
     "SharedVariable",
+    "Type",
     "Variable",
     "__version__",
     "change_flags",
+    "clone",
     "config",
     "debugprint",
+    "dot",
     "dprint",
     "function",
     "grad",
     "gradient",
     "pp",
+    "pprint",
     "printing",
     "shared",
     "tensor",

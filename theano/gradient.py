@@ -543,6 +543,8 @@ def numeric_grad(fun, pt, eps=None):
         step = eps or (1e-7 ** 0.5 if x.dtype == np.float64 else 1e-2 if x.dtype ==
                        np.float16 else 1e-3 ** 1)  # fmt: skip
         g = np.zeros(x.shape, dtype="float64")
+        if not x.flags.c_contiguous:
+            x = pt[k] = x.copy(order="C")  # so the flat view below writes into x
         flat = x.reshape(-1)
         for j in range(flat.size):
             orig = flat[j]

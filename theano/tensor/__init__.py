@@ -30,8 +30,12 @@ from theano.tensor.var import TensorConstant, TensorVariable
 
 globals().update(_type.CONSTRUCTORS)
 
+from theano.tensor.compat import *
+from theano.tensor.compat import __all__ as _compat_all
+
 # The gradient family sits a layer above tensors; T.grad etc. resolve on first use.
-_FROM_GRADIENT = ("grad", "jacobian", "hessian", "Rop", "Lop", "verify_grad")
+_FROM_GRADIENT = ("grad", "jacobian", "hessian", "Rop", "Lop", "verify_grad", "numeric_grad",
+                  "consider_constant")  # fmt: skip
 # Submodules old code reaches as attributes (``T.nnet.sigmoid``), imported on first use.
 _SUBMODULES = (
     "sharedvar",
@@ -58,7 +62,14 @@ def __getattr__(name):
     if name in _SUBMODULES:
         import importlib
 
-        return importlib.import_module(f"theano.tensor.{name}")
+        try:
+            return importlib.import_module(f"theano.tensor.{name}")
+        except ModuleNotFoundError as err:
+            if err.name != f"theano.tensor.{name}":
+                raise
+            raise AttributeError(
+                f"module 'theano.tensor' has no attribute {name!r} (not implemented yet)"
+            ) from None
     raise AttributeError(f"module 'theano.tensor' has no attribute {name!r}")
 
 
@@ -74,6 +85,7 @@ __all__ = [  # noqa: PLE0604 (the constructors and math names are strings too)
     *_creation_all,
     *[name for name in _extra_ops_all if name != "squeeze"],
     *_sort_all,
+    *_compat_all,
     "batched_dot", "batched_tensordot", "matrix_dot", "tensordot",
     *_type.CONSTRUCTORS,
 ]  # fmt: skip

@@ -336,8 +336,10 @@ def sum(input, axis=None, dtype=None, keepdims=False, acc_dtype=None):
     return _reduce(Sum, input, axis, keepdims, dtype=dtype, acc_dtype=acc_dtype)
 
 
-def prod(input, axis=None, dtype=None, keepdims=False, acc_dtype=None):
-    """Product over ``axis``."""
+def prod(input, axis=None, dtype=None, keepdims=False, acc_dtype=None,
+         no_zeros_in_input=False):  # fmt: skip
+    """Product over ``axis`` (``no_zeros_in_input`` is accepted for Theano's signature; the
+    gradient handles zeros either way)."""
     return _reduce(Prod, input, axis, keepdims, dtype=dtype, acc_dtype=acc_dtype)
 
 
@@ -351,7 +353,7 @@ def min(x, axis=None, keepdims=False):
     return _reduce(Min, x, axis, keepdims)
 
 
-def mean(input, axis=None, dtype=None, keepdims=False, acc_dtype=None):
+def mean(input, axis=None, dtype=None, keepdims=False, acc_dtype=None, op=False):
     """Mean over ``axis``; integer inputs give float64, as in Theano."""
     from theano.tensor.shape import shape_i  # same layer; shape builds on math
 

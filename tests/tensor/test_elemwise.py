@@ -536,3 +536,31 @@ def test_prod_gradient_with_zeros(mode):
     verify_grad(lambda m: m.prod(axis=0), [one_zero], rng=np.random.default_rng(0), mode=mode)
     verify_grad(lambda m: m.prod(), [one_zero], rng=np.random.default_rng(0), mode=mode)
     check_rop(lambda m: m.prod(axis=1), [one_zero], mode)
+
+
+_DTYPES = ["bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "float32", "float64"]
+
+
+@settings(max_examples=80, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(d1=st.sampled_from(_DTYPES), d2=st.sampled_from(_DTYPES),
+       op=st.sampled_from(["add", "sub", "mul", "maximum"]))  # fmt: skip
+def test_property_binary_upcast_matches_numpy_arrays(mode, d1, d2, op):
+    """Binary ops between tensors take NumPy's array result type (Theano's upcast table),
+    and compute the same values."""
+    if op == "sub" and "bool" in (d1, d2):
+        return  # NumPy refuses boolean subtraction; so does our scalar op
+    x, y = T.TensorType(d1, (False,))("x"), T.TensorType(d2, (False,))("y")
+    out = getattr(T, op)(x, y)
+    want = np.result_type(np.dtype(d1), np.dtype(d2))
+    assert out.dtype == str(want)
+    a = np.array([0, 1, 1], dtype=d1)
+    b = np.array([1, 0, 1], dtype=d2)
+    got = _UPCAST_FNS.setdefault((mode, d1, d2, op), theano.function([x, y], out, mode=mode))(a, b)
+    assert got.dtype == want
+    np.testing.assert_array_equal(
+        got, getattr(np, {"add": "add", "sub": "subtract", "mul": "multiply"}.get(op, op))(a, b)
+    )
+
+
+_UPCAST_FNS = {}

@@ -253,13 +253,14 @@ class _tensor_py_operators:
         return _m().dot(other, self)
 
     def __dot__(self, other):
-        return _m().dot(self, other)
+        return _mod("theano.tensor.products").dot(self, other)
 
     def __rdot__(self, other):
-        return _m().dot(other, self)
+        return _mod("theano.tensor.products").dot(other, self)
 
     def dot(self, other):
-        return _m().dot(self, other)
+        """``numpy.ndarray.dot`` semantics: any ranks (tensordot beyond 2-d)."""
+        return _mod("theano.tensor.products").dot(self, other)
 
     # -- shape ------------------------------------------------------------------------
     @property

@@ -371,10 +371,33 @@ class FunctionMaker:
         moved = set(last)
         return [n for n in order if n not in moved] + last
 
+    def reusable_buffers(self):
+        """Variables whose buffer may be kept and overwritten by the next call.
+
+        An intermediate qualifies when no output (or update) is it or a view of it; an
+        output only when declared ``Out(borrow=True)``, computed into its own buffer
+        and not shown by another output. Anything the caller or a shared variable
+        keeps after the call is never reused.
+        """
+        if self.__dict__.get("_reusable") is not None:
+            return self._reusable
+        fg = self.fgraph
+        roots_of = [_alias_roots(o) for o in fg.outputs]
+        shown = set().union(*roots_of) if roots_of else set()
+        reusable = {v for n in self.nodes for v in n.outputs if v not in shown}
+        for k, var in enumerate(fg.outputs[: self.n_outputs]):
+            others = set().union(*(r for i, r in enumerate(roots_of) if i != k))
+            fresh = roots_of[k] == {var} and var.owner is not None and var not in fg.inputs
+            if self.outputs[k].borrow and fresh and var not in others:
+                reusable.add(var)
+        self._reusable = frozenset(reusable)
+        return self._reusable
+
     def graph_function(self):
         """The graph alone as a plain generated function (what ``f.source`` shows)."""
         fg = self.fgraph
-        gf = generate(fg.inputs, fg.outputs, returns=self._return_templates(), nodes=self.nodes)
+        gf = generate(fg.inputs, fg.outputs, returns=self._return_templates(), nodes=self.nodes,
+                      reusable=self.reusable_buffers())  # fmt: skip
         gf.fn.__globals__.update(_asarray=np.asarray, _array=np.array)
         return gf
 
@@ -687,6 +710,7 @@ def _build_call(fn, override=None, install=True):
     for pre in (checks, trusted_pre):
         frame = CallFrame(header, [guard, *pre, *loads], epilogue, input_names, g, reserved)
         gf = generate(fg.inputs, fg.outputs, returns=templates, nodes=maker.nodes,
+                      reusable=maker.reusable_buffers(),
                       override=override, frame=frame)  # fmt: skip
         graphs.append(gf)
         fns.append(gf.fn)

@@ -97,7 +97,7 @@ def _build(comp, node):
     if final not in where or where[final] != "o[s:e]":
         raise _Unsupported  # the output is an input or a constant
 
-    lines = [f"def blocked({', '.join(names)}):"]
+    lines = [f"def blocked({', '.join(names)}, out=None):"]
     first = arrays[0]
     lines.append(f"    shape = {first}.shape")
     for a in arrays:
@@ -110,7 +110,7 @@ def _build(comp, node):
             lines.append(f"    f_{name} = {name}.reshape(-1)")
         else:
             lines.append(f"    s_{name} = _ravel({name})[0]")
-    lines.append(f"    out = _empty(shape, {out_dtype!r})")
+    lines.append(f"    if out is None or out.shape != shape: out = _empty(shape, {out_dtype!r})")
     lines.append("    o = out.reshape(-1)")
     for buf, dtype in buffers:
         lines.append(f"    {buf}_full = _empty({BLOCK}, {dtype!r})")

@@ -29,6 +29,9 @@ class CodeContext:
         self.globals: dict[str, object] = {"__builtins__": __builtins__}
         self._by_id: dict[int, str] = {}
         self.reserved: set[str] = set()
+        # Variables whose buffer may be kept and written again by the next call (no
+        # output, update or view shows it to the caller): see `output_buffer`.
+        self.reusable: frozenset = frozenset()
 
     def ref(self, obj, hint: str = "g") -> str:
         """A global name bound to ``obj`` in the generated module (one per object)."""
@@ -43,6 +46,24 @@ class CodeContext:
             self.globals[name] = obj
             self._by_id[id(obj)] = name
         return name
+
+    def output_buffer(self, var, oname: str, shape_src: str):
+        """``(lines, name)``: source leaving in local ``name`` an array for ``var`` of shape
+        ``shape_src``, kept from the previous call when it fits; None when ``var``'s
+        buffer may not be reused. Reuse saves the allocation and, for large arrays,
+        the page faults of touching fresh memory.
+        """
+        if var not in self.reusable:
+            return None
+        cell = self.ref([None], "buf")
+        empty = self.ref(np.empty, "empty")
+        name = f"{oname}_buf"
+        dtype = var.type.dtype
+        refill = f"{name} = {cell}[0] = {empty}({shape_src}, {dtype!r})"
+        return [
+            f"{name} = {cell}[0]",
+            f"if {name} is None or {name}.shape != {shape_src}: {refill}",
+        ], name
 
     def compile_graph(self, inputs, outputs):
         """A plain callable computing ``outputs`` from ``inputs`` (an inner graph)."""
@@ -93,7 +114,7 @@ def _free_name(var, used):
 
 
 def generate(inputs, outputs, returns=None, fn_name="graph", nodes=None, override=None,
-             frame=None):  # fmt: skip
+             frame=None, reusable=()):  # fmt: skip
     """Generate and ``exec`` one function computing ``outputs`` from ``inputs``.
 
     Parameters
@@ -114,11 +135,14 @@ def generate(inputs, outputs, returns=None, fn_name="graph", nodes=None, overrid
     frame : CallFrame, optional
         Wraps the graph code into a caller's function (`theano.compile` inlines the
         graph into ``Function.__call__`` this way, saving a call per call).
+    reusable : set of Variable
+        Values whose buffers may be kept between calls (`CodeContext.output_buffer`).
 
     0-d tensors travel as NumPy scalars inside the function: arithmetic on them is
     several times cheaper than on 0-d arrays, and results are the same.
     """
     ctx = CodeContext()
+    ctx.reusable = frozenset(reusable)
     names: dict[Variable, str] = {}
     used: set[str] = set()
     ctx.reserved = used

@@ -260,14 +260,38 @@ class Elemwise(Op):
             lines = [f"{onames[0]} = {inames[i]}", f"{onames[0]}[...] = {expr}"]
         else:
             lines = [f"{onames[0]} = {expr}"]
+            buffer = self.output_buffer(node, inames, onames[0], ctx)
             blocked = _blocked_kernel(node)
             if blocked is not None:
                 # Large arrays are computed block by block (see theano/link/blocked.py).
                 kernel = ctx.ref(blocked, "blocked")
-                lines = [f"{onames[0]} = {kernel}({', '.join(inames)})",
+                out = f", out={buffer[1]}" if buffer else ""
+                lines = [*(buffer[0] if buffer else []),
+                         f"{onames[0]} = {kernel}({', '.join(inames)}{out})",
                          f"if {onames[0]} is None: {onames[0]} = {expr}"]  # fmt: skip
+            elif (
+                buffer
+                and same_dtype
+                and isinstance(ufunc, np.ufunc)
+                and ufunc.nin == len(names)
+                and not upcast
+            ):
+                call = f"{ctx.ref(ufunc, ufunc.__name__)}({', '.join(names)}, out={buffer[1]})"
+                lines = [*buffer[0], f"{onames[0]} = {call}"]
         lines.extend(self._broadcast_checks(node, inames, onames[0], ctx))
         return "\n".join(lines)
+
+    @staticmethod
+    def output_buffer(node, inames, oname, ctx):
+        """A buffer kept between calls for the node's output (see
+        `CodeContext.output_buffer`), sized like an input of the output's pattern."""
+        out = node.outputs[0]
+        if out.ndim == 0 or not hasattr(ctx, "output_buffer"):
+            return None
+        for name, var in zip(inames, node.inputs):
+            if var.broadcastable == out.broadcastable and not isinstance(var, Constant):
+                return ctx.output_buffer(out, oname, f"{name}.shape")
+        return None
 
     def _broadcast_checks(self, node, inames, oname, ctx):
         """Call-time checks that no non-broadcastable dimension was broadcast by NumPy."""

@@ -41,7 +41,12 @@ def _elemwise_override(node, inames, onames, ctx):
     if op.inplace_pattern:
         ((_, i),) = op.inplace_pattern
         return f"{onames[0]} = {name}({', '.join(args)}, out={inames[i]})"
-    lines = [f"{onames[0]} = {name}({', '.join(args)})"]
+    buffer = op.output_buffer(node, inames, onames[0], ctx)
+    if buffer is not None:
+        # A kept buffer of the right shape: no allocation, no page faults on large arrays.
+        lines = [*buffer[0], f"{onames[0]} = {name}({', '.join(args)}, out={buffer[1]})"]
+    else:
+        lines = [f"{onames[0]} = {name}({', '.join(args)})"]
     lines.extend(op._broadcast_checks(node, inames, onames[0], ctx))
     return "\n".join(lines)
 

@@ -153,7 +153,7 @@ def as_scalar(x, dtype=None) -> Variable:
 def constant_like(value, like: Variable) -> ScalarConstant:
     """A constant with ``like``'s dtype (or floatX when ``like`` is discrete)."""
     dtype = like.type.dtype if like.type.dtype in CONTINUOUS_DTYPES else config.floatX
-    return ScalarConstant(ScalarType(dtype), value)
+    return ScalarConstant(ScalarType(dtype), np.asarray(value, dtype=dtype))
 
 
 # ----------------------------------------------------------------------- dtype rules

@@ -36,6 +36,11 @@ def _as_fortran(a):
     return np.asfortranarray(a), 0
 
 
+def _empty_case(z, a, product, b):
+    out = a * product
+    return out if z is None or not b else out + b * z
+
+
 def _mismatch(what, *arrays):
     shapes = " and ".join(str(a.shape) for a in arrays)
     return ValueError(f"{what}: shapes {shapes} not aligned")
@@ -45,6 +50,8 @@ def run_gemm(gemm, z, a, x, y, b, overwrite):
     """``b * z + a * (x @ y)``, into ``z``'s buffer when ``overwrite`` and possible."""
     if x.shape[1] != y.shape[0] or (z is not None and z.shape != (x.shape[0], y.shape[1])):
         raise _mismatch("gemm", x, y) if x.shape[1] != y.shape[0] else _mismatch("gemm", z, x, y)
+    if not (x.size and y.size and (z is None or z.size)):
+        return _empty_case(z, a, np.dot(x, y), b)  # BLAS wrappers refuse empty operands
     # z.T = b * z.T + a * (y.T @ x.T), with every operand seen by BLAS in Fortran order.
     yt, trans_y = _as_fortran(y.T)
     xt, trans_x = _as_fortran(x.T)
@@ -61,6 +68,8 @@ def run_gemv(gemv, y, a, m, x, b, overwrite):
     """``b * y + a * (m @ x)``, into ``y``'s buffer when ``overwrite`` and possible."""
     if m.shape[1] != x.shape[0] or (y is not None and y.shape[0] != m.shape[0]):
         raise _mismatch("gemv", y, m, x)
+    if not (m.size and x.size and (y is None or y.size)):
+        return _empty_case(y, a, np.dot(m, x), b)
     mf, trans = _as_fortran(m)
     if y is None or not b:
         return gemv(a, mf, x, trans=trans)
@@ -71,6 +80,8 @@ def run_ger(ger, m, a, x, y, overwrite):
     """``m + a * outer(x, y)``, into ``m``'s buffer when ``overwrite`` and possible."""
     if m.shape != (x.shape[0], y.shape[0]):
         raise _mismatch("ger", m, x, y)
+    if not (m.size and x.size and y.size):
+        return m + a * np.outer(x, y)
     mt = m.T  # m.T += a * outer(y, x) in Fortran order
     if not mt.flags.f_contiguous:
         mt, overwrite = np.asfortranarray(mt), True

@@ -212,6 +212,24 @@ class Elemwise(Op):
             return None
         return repr(value)
 
+    def _literals_keep_dtype(self, node, names, inames, upcast):
+        """True when NumPy gives the same dtype with every chosen literal at once."""
+        out = node.outputs[0].dtype
+        args = []
+        for k, (var, name) in enumerate(zip(node.inputs, names)):
+            if name != inames[k] and k not in upcast:
+                args.append(var.data.item())
+            else:
+                args.append(np.ones(1, dtype=out if k in upcast else var.dtype))
+        if all(not isinstance(a, np.ndarray) for a in args):
+            return False
+        with np.errstate(all="ignore"):
+            try:
+                got = np.asarray(self.scalar_op.impl(*args)).dtype
+            except (TypeError, ValueError, AttributeError):
+                return False
+        return got == self._numpy_dtype(node, upcast)
+
     def _numpy_dtype(self, node, upcast=()):
         """The dtype NumPy itself produces for this op on these input dtypes (with the
         inputs numbered in ``upcast`` first converted to the output dtype)."""
@@ -228,9 +246,18 @@ class Elemwise(Op):
         means the result must be computed in float32, not merely cast to it.
         """
         out = node.outputs[0].dtype
-        if out not in scalar.CONTINUOUS_DTYPES or str(self._numpy_dtype(node)) == out:
+        if out not in scalar.CONTINUOUS_DTYPES:
             return ()
-        return tuple(k for k, i in enumerate(node.inputs) if i.dtype in scalar.DISCRETE_DTYPES)
+        discrete = [k for k, i in enumerate(node.inputs) if i.dtype in scalar.DISCRETE_DTYPES]
+        if not isinstance(getattr(self.scalar_op, "ufunc", None), np.ufunc):
+            # A Python implementation may compute an intermediate in NumPy's smaller
+            # float (log of int8 in float16) even when its final dtype is right.
+            skip = {0} if isinstance(self.scalar_op, scalar.Switch) else set()
+            return tuple(k for k in discrete if k not in skip
+                         and not isinstance(node.inputs[k], Constant))  # fmt: skip
+        if str(self._numpy_dtype(node)) == out:
+            return ()
+        return tuple(discrete)
 
     def py_code(self, node, inames, onames, ctx):
         upcast = self._upcast_inputs(node)
@@ -240,6 +267,10 @@ class Elemwise(Op):
             else self._literal(node, i) or n
             for i, n in enumerate(inames)
         ]  # fmt: skip
+        if names != list(inames) and not self._literals_keep_dtype(node, names, inames, upcast):
+            # Several literals together can change NumPy's result type
+            # (np.where(c, 1.0, 0.0) is float64 where the graph says float32).
+            names = [n if i in upcast else inames[i] for i, n in enumerate(names)]
         expr = self.scalar_op.py_expr(names, ctx)
         same_dtype = str(self._numpy_dtype(node, upcast)) == out.dtype
         if not same_dtype:
@@ -480,6 +511,8 @@ class CAReduce(Op):
     def py_code(self, node, inames, onames, ctx):
         fname = ctx.ref(self.numpy_fn, self.numpy_fn.__name__)
         if not self._axes(node.inputs[0].ndim) and self.keepdims_pattern is None:
+            if node.outputs[0].dtype != node.inputs[0].dtype:
+                return f"{onames[0]} = {inames[0]}.astype({node.outputs[0].dtype!r})"
             return f"{onames[0]} = {inames[0]}"
         return f"{onames[0]} = {self._call(node, inames[0], fname)}"
 

@@ -237,10 +237,13 @@ class SliceLength(Op):
         return [()]
 
 
-def _check_inc_ndim(sub_ndim, y):
+def _check_inc_ndim(sub_ndim, y, x=None):
     if y.ndim > sub_ndim:
         raise TypeError(f"Trying to increment a {sub_ndim}-dimensional subtensor with a "
                         f"{y.ndim}-dimensional value ({y.type})")  # fmt: skip
+    if x is not None and not np.can_cast(y.dtype, x.dtype, "same_kind"):
+        raise TypeError(f"cannot write values of {y.type} into {x.type}: {y.dtype} does not "
+                        f"convert to {x.dtype}; cast y first")  # fmt: skip
 
 
 def _inc_str(op):
@@ -271,7 +274,7 @@ class IncSubtensor(Op):
 
     def make_node(self, x, y, *index_inputs):
         x, y = as_tensor_variable(x), as_tensor_variable(y)
-        _check_inc_ndim(x.ndim - sum(e == "i" for e in self.idx_list), y)
+        _check_inc_ndim(x.ndim - sum(e == "i" for e in self.idx_list), y, x)
         index_inputs = [as_tensor_variable(i) for i in index_inputs]
         return Apply(self, [x, y, *index_inputs], [x.type()])
 
@@ -404,7 +407,7 @@ class AdvancedIncSubtensor1(Op):
         if x.ndim == 0:
             raise TypeError(f"{self}: cannot index the 0-d tensor {x}")
         _check_int_vector(ilist, str(self))
-        _check_inc_ndim(x.ndim, y)
+        _check_inc_ndim(x.ndim, y, x)
         return Apply(self, [x, y, ilist], [x.type()])
 
     def py_code(self, node, inames, onames, ctx):
@@ -610,7 +613,7 @@ class AdvancedIncSubtensor(Op):
         x, y = as_tensor_variable(x), as_tensor_variable(y)
         index_inputs = [as_tensor_variable(i) for i in index_inputs]
         sub = AdvancedSubtensor(self.idx_list).make_node(x, *index_inputs).outputs[0]
-        _check_inc_ndim(sub.ndim, y)
+        _check_inc_ndim(sub.ndim, y, x)
         return Apply(self, [x, y, *index_inputs], [x.type()])
 
     def py_code(self, node, inames, onames, ctx):

@@ -64,19 +64,21 @@ def expm1_from_sub(fgraph, node):
 def log_sigmoid(fgraph, node):
     """``log(sigmoid(x)) → -softplus(-x)`` and ``log(1 - sigmoid(x)) → -softplus(x)``."""
     (arg,) = node.inputs
-    neg, softplus = Elemwise(scalar.neg), Elemwise(scalar.softplus)
     if owner_is(arg, scalar.sigmoid):
-        x = arg.owner.inputs[0]
-        new = neg(softplus(neg(x)))
+        x, sign = arg.owner.inputs[0], -1
     elif (
         owner_is(arg, scalar.sub)
         and const_value(arg.owner.inputs[0]) == 1
         and owner_is(arg.owner.inputs[1], scalar.sigmoid)
     ):
-        x = arg.owner.inputs[1].owner.inputs[0]
-        new = neg(softplus(x))
+        x, sign = arg.owner.inputs[1].owner.inputs[0], 1
     else:
         return None
+    neg, softplus = Elemwise(scalar.neg), Elemwise(scalar.softplus)
+    if x.dtype not in scalar.FLOAT_DTYPES:
+        # Negating a bool fails and an int can wrap: go to the result's float first.
+        x = Elemwise(scalar.Cast(node.outputs[0].dtype))(x)
+    new = neg(softplus(neg(x) if sign < 0 else x))
     return [new] if same_type(new, node.outputs[0]) else None
 
 

@@ -28,6 +28,7 @@ class CodeContext:
     def __init__(self):
         self.globals: dict[str, object] = {"__builtins__": __builtins__}
         self._by_id: dict[int, str] = {}
+        self._next: dict[str, int] = {}  # next suffix to try per base name
         self.reserved: set[str] = set()
         # Variables whose buffer may be kept and written again by the next call (no
         # output, update or view shows it to the caller): see `output_buffer`.
@@ -39,10 +40,11 @@ class CodeContext:
         if name is None:
             base = "_" + re.sub(r"\W", "_", hint)
             name = base
-            k = 1
+            k = self._next.get(base, 1)
             while name in self.globals or name in self.reserved:
                 name = f"{base}_{k}"
                 k += 1
+            self._next[base] = k
             self.globals[name] = obj
             self._by_id[id(obj)] = name
         return name

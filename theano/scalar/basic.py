@@ -1226,7 +1226,8 @@ class Clip(ScalarOp):
 
     def numba_expr(self, args):
         x, lo, hi = args
-        return f"({lo} if {x} < {lo} else ({hi} if {x} > {hi} else {x}))"
+        low = f"({lo} if {x} < {lo} else {x})"  # then hi wins, as in np.clip
+        return f"({hi} if {low} > {hi} else {low})"
 
     def L_op(self, inputs, outputs, gz):
         x, lo, hi = inputs

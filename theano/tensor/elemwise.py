@@ -249,7 +249,12 @@ class Elemwise(Op):
         if out not in scalar.CONTINUOUS_DTYPES:
             return ()
         discrete = [k for k, i in enumerate(node.inputs) if i.dtype in scalar.DISCRETE_DTYPES]
-        if not isinstance(getattr(self.scalar_op, "ufunc", None), np.ufunc):
+        from theano.scalar.composite import Composite
+
+        if not isinstance(getattr(self.scalar_op, "ufunc", None), np.ufunc) and not isinstance(
+            self.scalar_op,
+            Composite,  # a Composite converts per inner op itself
+        ):
             # A Python implementation may compute an intermediate in NumPy's smaller
             # float (log of int8 in float16) even when its final dtype is right.
             skip = {0} if isinstance(self.scalar_op, scalar.Switch) else set()

@@ -168,6 +168,15 @@ def equilibrium(fgraph: FunctionGraph, rewriters, name="equilibrium", max_visits
         max_visits = 50 * max(len(fgraph.apply_nodes), 1) + 1000
     importer = _Importer()
     fgraph.attach_feature(importer)
+    by_op: dict = {}
+
+    def applicable(op):
+        """The rewriters tracking ``op`` (cached per op object)."""
+        hit = by_op.get(id(op))
+        if hit is None or hit[0] is not op:
+            hit = by_op[id(op)] = (op, [r for r in rewriters if r.applies_to(op)])
+        return hit[1]
+
     try:
         queue = deque(fgraph.toposort())
         queued = set(queue)
@@ -187,8 +196,10 @@ def equilibrium(fgraph: FunctionGraph, rewriters, name="equilibrium", max_visits
             if node not in fgraph.apply_nodes:
                 continue
             report.visits += 1
-            outputs_before = list(node.outputs)
-            if _try_rewriters(fgraph, node, rewriters, report):
+            # The users of this node's outputs, taken now: after a replacement they read
+            # the new variables, and they are offered again.
+            users = [c for o in node.outputs for c, _ in fgraph.clients.get(o, ())]
+            if _try_rewriters(fgraph, node, applicable(node.op), report):
                 # Offer the new nodes, and the users of what changed, again.
                 fresh = importer.new
                 importer.new = []
@@ -196,11 +207,10 @@ def equilibrium(fgraph: FunctionGraph, rewriters, name="equilibrium", max_visits
                     if n not in queued:
                         queue.append(n)
                         queued.add(n)
-                for out in outputs_before:
-                    for client, _ in fgraph.clients.get(out, ()):
-                        if client != "output" and client not in queued:
-                            queue.append(client)
-                            queued.add(client)
+                for client in users:
+                    if client != "output" and client not in queued:
+                        queue.append(client)
+                        queued.add(client)
             else:
                 importer.new = []
     finally:

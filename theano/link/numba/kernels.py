@@ -2,9 +2,11 @@
 
 A kernel is a NumPy ufunc built with ``numba.vectorize`` from the node's scalar
 graph, so NumPy's own machinery does the broadcasting, strides and ``out=``, and the
-loop makes one pass over memory. Kernel source files are written under
-``config.compiledir`` keyed by a hash of their source; Numba's cache beside them
-keeps the machine code between processes.
+loop makes one pass over memory. The kernel body computes each value of the scalar
+graph once (a value read twice goes to a local), so its source grows linearly with the
+graph. Kernel source files are written under ``config.compiledir`` keyed by a hash of
+their source; Numba's cache beside them (``__pycache__``) keeps the machine code
+between processes. A kernel that cannot be built leaves its node to the Python tier.
 """
 
 from __future__ import annotations
@@ -312,9 +314,11 @@ def elemwise_kernel(node):
         return load_kernel(source)
     except NumbaError as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        name = str(node.op)
+        name = name if len(name) < 200 else name[:200] + "..."
         warnings.warn(
-            f"Numba could not compile the kernel of {node.op} ({', '.join(in_dtypes)} -> "
+            f"Numba could not compile the kernel of {name} ({', '.join(in_dtypes)} -> "
             f"{out_dtype}); it runs in the Python tier: {first}",
             stacklevel=2,
         )
-        raise NoNumbaForm(str(node.op)) from err
+        raise NoNumbaForm(name) from err

@@ -40,7 +40,9 @@ def _elemwise_override(node, inames, onames, ctx):
     args = list(inames)
     if op.inplace_pattern:
         ((_, i),) = op.inplace_pattern
-        return f"{onames[0]} = {name}({', '.join(args)}, out={inames[i]})"
+        lines = [f"{onames[0]} = {name}({', '.join(args)}, out={inames[i]})"]
+        lines.extend(op._broadcast_checks(node, inames, onames[0], ctx))
+        return "\n".join(lines)
     buffer = op.output_buffer(node, inames, onames[0], ctx)
     if buffer is not None:
         # A kept buffer of the right shape: no allocation, no page faults on large arrays.

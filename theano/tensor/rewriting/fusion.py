@@ -49,7 +49,7 @@ def _fused(fgraph, node):
     generated expressions stay shallow, and the walk is iterative at any graph depth.
     """
     out_bcast = node.outputs[0].broadcastable
-    group = {node}
+    group = {node: None}  # insertion-ordered: the same graph gives the same kernel
     frontier = [(node, 0)]
     while frontier and len(group) < MAX_FUSED_NODES:
         n, depth = frontier.pop()
@@ -65,7 +65,7 @@ def _fused(fgraph, node):
                 and v.broadcastable == out_bcast
                 and len(group) < MAX_FUSED_NODES
             ):
-                group.add(producer)
+                group[producer] = None
                 frontier.append((producer, depth + 1))
     if len(group) == 1:
         return None

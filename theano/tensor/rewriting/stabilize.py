@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from theano import scalar
 from theano.graph.rewriting.basic import node_rewriter
 from theano.tensor import math as tm
@@ -250,11 +252,13 @@ def _same_value(a, b, depth=3):
     """True when ``a`` and ``b`` compute the same values: the same variable, equal
     constants, or the same elementwise op on such inputs (``1 - s`` written with ``1``
     and with ``1.0``)."""
-    if a is b:
-        return True
     ca = const_value(a)
     if ca is not None:
-        return a.ndim == b.ndim and const_value(b) == ca
+        # x * c / c is x only for a finite, nonzero c (nan/inf/0 would not cancel).
+        finite = bool(np.isfinite(ca)) and ca != 0
+        return finite and a.ndim == b.ndim and const_value(b) == ca
+    if a is b:
+        return True
     if depth == 0 or a.owner is None or b.owner is None or a.owner.op != b.owner.op:
         return False
     if not isinstance(a.owner.op, Elemwise | DimShuffle):

@@ -200,7 +200,37 @@ class Dot22(Op):
         return [(shapes[0][0], shapes[1][1])]
 
 
+class Dot21(Op):
+    """A matrix times a vector, as one BLAS gemv call (what `Dot` of a matrix and a
+    vector becomes in FAST_RUN; NumPy's dot adds its own dispatch on top)."""
+
+    __props__ = ()
+
+    def __str__(self):
+        return "Dot21"
+
+    def make_node(self, m, x):
+        m, x = as_tensor_variable(m), as_tensor_variable(x)
+        if m.ndim != 2 or x.ndim != 1 or m.dtype != x.dtype or m.dtype not in BLAS_DTYPES:
+            raise TypeError(f"Dot21: expects a matrix and a vector of one BLAS dtype, got "
+                            f"{m.type}, {x.type}")  # fmt: skip
+        return Apply(self, [m, x], [TensorType(m.dtype, (m.broadcastable[0],))()])
+
+    def py_code(self, node, inames, onames, ctx):
+        fn = ctx.ref(blas_function("gemv", node.outputs[0].dtype), "gemv")
+        run = ctx.ref(run_gemv, "run_gemv")
+        return f"{onames[0]} = {run}({fn}, None, 1.0, {inames[0]}, {inames[1]}, 0.0, False)"
+
+    def perform(self, node, inputs, output_storage):
+        fn = blas_function("gemv", node.outputs[0].dtype)
+        output_storage[0][0] = run_gemv(fn, None, 1.0, *inputs, 0.0, False)
+
+    def infer_shape(self, node, shapes):
+        return [(shapes[0][0],)]
+
+
 gemm_no_inplace, gemm_inplace = Gemm(False), Gemm(True)
 gemv_no_inplace, gemv_inplace = Gemv(False), Gemv(True)
 ger, ger_destructive = Ger(False), Ger(True)
 _dot22 = Dot22()
+_dot21 = Dot21()

@@ -44,7 +44,7 @@ from theano.tensor.math import (
 class All(CAReduce):
     """Logical and over ``axis``; a non-bool input is first compared with 0 (bool result)."""
 
-    numpy_fn = staticmethod(np.all)
+    numpy_fn = staticmethod(np.logical_and.reduce)
     label = "All"
 
     def output_dtype(self, in_dtype):
@@ -67,7 +67,7 @@ class All(CAReduce):
 class Any(All):
     """Logical or over ``axis``; a non-bool input is first compared with 0 (bool result)."""
 
-    numpy_fn = staticmethod(np.any)
+    numpy_fn = staticmethod(np.logical_or.reduce)
     label = "Any"
 
 

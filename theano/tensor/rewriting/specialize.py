@@ -119,7 +119,7 @@ def gemm_from_sum(fgraph, node):
              for s, (f, base) in zip(signs, (_split_scale(v, dtype) for v in node.inputs))]  # fmt: skip
     for i, (dot_factors, base) in enumerate(terms):
         dot_node = base.owner
-        if dot_node is None or not isinstance(dot_node.op, Dot | blas.Dot22):
+        if dot_node is None or not isinstance(dot_node.op, Dot | blas.Dot22 | blas.Dot21):
             continue
         if base.ndim != out.ndim or len(fgraph.clients.get(base, ())) != 1:
             continue
@@ -141,11 +141,19 @@ def gemm_from_sum(fgraph, node):
 
 @node_rewriter([Dot])
 def dot_to_dot22(fgraph, node):
-    """A product of two matrices of one BLAS dtype is `Dot22`."""
+    """A product of two matrices of one BLAS dtype is `Dot22`; of a matrix and a vector
+    (either way round), `Dot21`."""
     x, y = node.inputs
-    if x.ndim != 2 or y.ndim != 2 or x.dtype != y.dtype or x.dtype not in blas.BLAS_DTYPES:
+    if x.dtype != y.dtype or x.dtype not in blas.BLAS_DTYPES:
         return None
-    new = blas._dot22(x, y)
+    if x.ndim == 2 and y.ndim == 2:
+        new = blas._dot22(x, y)
+    elif x.ndim == 2 and y.ndim == 1:
+        new = blas._dot21(x, y)
+    elif x.ndim == 1 and y.ndim == 2:
+        new = blas._dot21(y.T, x)
+    else:
+        return None
     return [new] if new.type == node.outputs[0].type else None
 
 

@@ -1,6 +1,7 @@
 """`theano.function`: inputs, outputs, updates, givens, input checks and call errors."""
 
 import pickle
+import re
 import sys
 import warnings
 from collections import OrderedDict
@@ -357,7 +358,8 @@ def test_failed_call_leaves_shared_unchanged(mode):
     with pytest.raises(ValueError) as err:
         f(np.ones((2, 3)), np.ones(2))
     note = "\n".join(getattr(err.value, "__notes__", []))
-    assert "Apply node that caused the error: dot(m, x)" in note
+    # FAST_RUN reports the node it ran: the product became one gemv call (Dot21).
+    assert re.search(r"Apply node that caused the error: (dot|Dot21)\(m, x\)", note)
     assert "(2, 3), (2,)" in note
     np.testing.assert_allclose(acc.get_value(), [0.0, 0.0])
     assert other.get_value() == 5.0

@@ -42,7 +42,7 @@ def _empty_case(z, a, product, b):
 
 
 def _mismatch(what, *arrays):
-    shapes = " and ".join(str(a.shape) for a in arrays)
+    shapes = " and ".join(str(a.shape) for a in arrays if a is not None)
     return ValueError(f"{what}: shapes {shapes} not aligned")
 
 

@@ -84,9 +84,17 @@ def mlp_numpy(params):
     return step
 
 
-def mlp_jax(params):
+def jax_x64():
+    """JAX with float64 enabled (it silently computes float64 inputs in float32 else)."""
     import jax
-    import jax.numpy as jnp
+
+    jax.config.update("jax_enable_x64", True)
+    return jax
+
+
+def mlp_jax(params):
+    jax = jax_x64()
+    jnp = jax.numpy
 
     def loss(ps, x, y):
         w1, b1, w2, b2 = ps

@@ -11,6 +11,9 @@ import os
 
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
+# XLA has its own thread pool; one thread for JAX too.
+os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false "
+                      "intra_op_parallelism_threads=1")  # fmt: skip
 
 import argparse
 import importlib.util
@@ -73,7 +76,7 @@ def call_overhead(trust_input: bool, shape):
         pf.trust_input = trust_input
         row["pytensor"] = per_call(pf, value)
     if _installed("jax"):
-        import jax
+        jax = models.jax_x64()
 
         jf = jax.jit(lambda a: a + 1)
         jv = jax.numpy.asarray(value)
@@ -94,7 +97,7 @@ def _peer_elementwise(row, expr, arrays):
         pf.trust_input = True
         row["pytensor"] = per_call(pf, *arrays)
     if _installed("jax"):
-        import jax
+        jax = models.jax_x64()
 
         jf = jax.jit(lambda *a: expr(jax.numpy, *a))
         ja = [jax.numpy.asarray(a) for a in arrays]

@@ -63,3 +63,9 @@ def test_layouts_it_does_not_handle_fall_back():
     assert blocked.blocked_kernel(fused_node(g))(xt, one, one) is None
     np.testing.assert_allclose(g(xt), np.exp(xt) * 2 + 1)
     assert blocked.blocked_kernel(fused_node(g))(xv[:4], one, one) is None  # small arrays
+
+
+def test_n_ary_sums_and_products():
+    a, b = T.dvectors("a", "b")
+    values = [rng.normal(size=N), rng.normal(size=N)]
+    compare([a, b], a**2 + b**2 + 2 * a * b + a, values)

@@ -78,8 +78,8 @@ def _build(comp, node):
         dying = [where[v] for v in set(n.inputs)
                  if last_use.get(v) == k and where[v].startswith("t")]  # fmt: skip
         # A one-statement ufunc may write over an input it reads for the last time; a
-        # switch (two statements) must not.
-        if not isinstance(n.op, S.Switch):
+        # switch or an n-ary sum (several statements) must not.
+        if not (isinstance(n.op, S.Switch) or len(n.inputs) > 2):
             for buf in dying:
                 free.setdefault(_dtype_of(buffers, buf), []).append(buf)
             dying = []
@@ -149,6 +149,18 @@ def _step(g, op, args, in_dtypes, want, dst):
         return (f"_copyto({dst}, {args[2]}, casting='unsafe'); "
                 f"_copyto({dst}, {args[1]}, casting='unsafe', where={args[0]})")  # fmt: skip
     ufunc = getattr(op, "ufunc", None)
+    if (
+        isinstance(ufunc, np.ufunc)
+        and ufunc.nin == 2
+        and len(args) > 2
+        and (ufunc in (np.add, np.multiply) and len(set(in_dtypes)) == 1 and in_dtypes[0] == want)
+    ):
+        # An n-ary sum or product of one dtype: accumulate into dst, left to right.
+        g[f"u_{ufunc.__name__}"] = ufunc
+        name = f"u_{ufunc.__name__}"
+        steps = [f"{name}({args[0]}, {args[1]}, out={dst})"]
+        steps += [f"{name}({dst}, {a}, out={dst})" for a in args[2:]]
+        return "; ".join(steps)
     if not isinstance(ufunc, np.ufunc) or ufunc.nin != len(args) or ufunc.nout != 1:
         raise _Unsupported
     name = f"u_{ufunc.__name__}"

@@ -162,3 +162,26 @@ def test_failed_call_changes_no_shared_variable():
         step(np.ones((4, 3)), np.ones((5, 2)))  # g does not match x
     np.testing.assert_array_equal(w.get_value(), np.ones((3, 2)))
     np.testing.assert_array_equal(v.get_value(), np.ones(2))
+
+
+# ------------------------------------------------------------ other specializations
+
+
+@pytest.mark.parametrize("p", [3, 4, -2, -0.5])
+def test_small_float_powers_become_multiplications(p, mode):
+    x = T.dvector("x")
+    f = theano.function([x], x**p, mode=mode)
+    v = np.array([0.5, 1.5, 2.0, np.inf, 0.0])
+    with np.errstate(divide="ignore"):
+        np.testing.assert_allclose(f(v), v**p, rtol=1e-15)
+    if mode == "FAST_RUN":
+        assert "pow" not in str(f.maker.fgraph.toposort())
+
+
+def test_sum_of_squares_is_one_dot(mode):
+    x = T.dmatrix("x")
+    f = theano.function([x], T.sum(x**2), mode=mode)
+    v = rng.normal(size=(3, 4))
+    np.testing.assert_allclose(f(v), np.sum(v**2), rtol=1e-14)
+    np.testing.assert_allclose(f(v.T), np.sum(v**2), rtol=1e-14)  # a non-contiguous x
+    assert ("dot" in str(f.maker.fgraph.toposort())) == (mode == "FAST_RUN")

@@ -551,6 +551,8 @@ def second_impl(a, b):
 def softplus_impl(x):
     """``log(1 + exp(x))`` without overflow: ``max(x, 0) + log1p(exp(-|x|))``, twice as
     fast as ``np.logaddexp(0, x)`` (SIMD exp and log1p) and as accurate."""
+    if np.asarray(x).dtype.kind in "biu":
+        x = np.asarray(x, dtype="float64")  # -x of a bool fails, of an int wraps
     return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
 
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from theano.graph.basic import Apply, Constant, io_toposort
-from theano.scalar.basic import CONTINUOUS_DTYPES, DISCRETE_DTYPES, ScalarOp, ScalarType
+from theano.scalar.basic import (
+    CONTINUOUS_DTYPES,
+    DISCRETE_DTYPES,
+    Cast,
+    ScalarOp,
+    ScalarType,
+    Switch,
+)
 
 
 def numpy_result_dtype(op, in_dtypes) -> str:
@@ -74,7 +81,14 @@ class Composite(ScalarOp):
                 want = node.outputs[0].type.dtype
                 dtypes = [v.type.dtype for v in node.inputs]
                 have = numpy_result_dtype(node.op, dtypes)
-                if have != want and want in CONTINUOUS_DTYPES:
+                python_impl = not isinstance(getattr(node.op, "ufunc", None), np.ufunc)
+                if (
+                    want in CONTINUOUS_DTYPES
+                    and (have != want or python_impl)
+                    and not (
+                        isinstance(node.op, Cast | Switch)  # a cast is the conversion itself
+                    )
+                ):
                     # NumPy computes e.g. exp(int8) in float16: compute in `want` instead.
                     asarray = ctx.ref(np.asarray, "asarray")
                     for k, dtype in enumerate(dtypes):

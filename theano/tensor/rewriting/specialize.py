@@ -14,7 +14,7 @@ from theano import scalar
 from theano.graph.basic import Constant
 from theano.graph.rewriting.basic import node_rewriter
 from theano.tensor import blas
-from theano.tensor.elemwise import DimShuffle, Elemwise
+from theano.tensor.elemwise import DimShuffle, Elemwise, Sum
 from theano.tensor.math import Dot
 from theano.tensor.rewriting.basic import const_value
 from theano.tensor.var import TensorConstant
@@ -157,4 +157,52 @@ def dot_to_dot22(fgraph, node):
     return [new] if new.type == node.outputs[0].type else None
 
 
-SPECIALIZE = (gemm_from_sum, dot_to_dot22)
+@node_rewriter([Elemwise(scalar.pow)])
+def pow_by_multiplication(fgraph, node):
+    """Float powers by small constants without ``pow``: ``x**3 → x*sqr(x)``,
+    ``x**4 → sqr(sqr(x))``, ``x**-2 → inv(sqr(x))``, ``x**-0.5 → inv(sqrt(x))``
+    (``x**2``, ``x**0.5`` and ``x**-1`` are canonicalize's)."""
+    x, y = node.inputs
+    out = node.outputs[0]
+    if x.dtype not in scalar.FLOAT_DTYPES or x.type != out.type:
+        return None
+    p = const_value(y)
+    sqr, inv = Elemwise(scalar.sqr), Elemwise(scalar.inv)
+    if p == 3:
+        new = Elemwise(scalar.mul)(x, sqr(x))
+    elif p == 4:
+        new = sqr(sqr(x))
+    elif p == -2:
+        new = inv(sqr(x))
+    elif p == -0.5:
+        new = inv(Elemwise(scalar.sqrt)(x))
+    else:
+        return None
+    return [new] if new.type == out.type else None
+
+
+@node_rewriter([Sum])
+def sum_of_squares(fgraph, node):
+    """``sum(sqr(x))`` over every axis of a float64 ``x`` → ``dot(x.ravel(), x.ravel())``:
+    one pass, no temporary of ``x``'s size."""
+    (sq,) = node.inputs
+    out = node.outputs[0]
+    if out.ndim != 0 or out.dtype != "float64" or node.op.keepdims_pattern is not None:
+        return None
+    if sq.owner is None or not isinstance(sq.owner.op, Elemwise) or (
+        sq.owner.op.scalar_op != scalar.sqr
+    ):  # fmt: skip
+        return None
+    (x,) = sq.owner.inputs
+    if x.dtype != "float64" or len(fgraph.clients.get(sq, ())) != 1 or x.ndim == 0:
+        return None
+    if len(node.op._axes(x.ndim)) != x.ndim:
+        return None
+    from theano.tensor.shape import flatten
+
+    flat = flatten(x, 1)
+    new = Dot()(flat, flat)
+    return [new] if new.type == out.type else None
+
+
+SPECIALIZE = (gemm_from_sum, dot_to_dot22, pow_by_multiplication, sum_of_squares)

@@ -5,6 +5,7 @@ import linecache
 import numpy as np
 import pytest
 
+import theano
 import theano.tensor as T
 from theano import Apply, function
 from theano.graph.op import Op
@@ -160,3 +161,16 @@ def test_missing_intermediate_is_reported():
     x, y = T.dvectors("x", "y")
     with pytest.raises(ValueError, match="not computed before it is used"):
         generate([x], [x + y])
+
+
+def test_error_note_shows_the_users_expression_behind_a_rewritten_node():
+    x, y = T.dvectors("x", "y")
+    z = (T.exp(x) * 2 + y) * 3
+    z.name = "z"
+    f = theano.function([x, y], z, mode="FAST_RUN")
+    with pytest.raises(ValueError) as err:
+        f(np.ones(3), np.ones(2))
+    note = "\n".join(err.value.__notes__)
+    assert "Composite" in note  # the node that ran is the fused one
+    assert "It computes the user's expression z: " in note
+    assert "exp(x)" in note

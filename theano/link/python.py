@@ -253,9 +253,28 @@ def describe_failure(graph_fn: GraphFunction, tb) -> str | None:
         else:
             shapes.append("?")
     line = linecache.getline(graph_fn.filename, frame_tb.tb_lineno).strip()
-    return (
+    note = (
         f"Apply node that caused the error: {node}\n"
         f"Input types: {', '.join(types)}\n"
         f"Input shapes: {', '.join(shapes)}\n"
         f"Generated line {frame_tb.tb_lineno}: {line}"
     )
+    return note + _user_expressions(node)
+
+
+def _user_expressions(node) -> str:
+    """What the user wrote that the failing node computes (rewrites keep the link)."""
+    lines = []
+    for out in node.outputs:
+        origin = getattr(out.tag, "origin", None)
+        if origin is None or origin is out:
+            continue
+        from theano.printing import pp
+
+        try:
+            text = pp(origin)
+        except Exception:  # noqa: BLE001 (a note must never hide the real error)
+            text = str(origin)
+        label = f" {origin.name}" if origin.name else ""
+        lines.append(f"\nIt computes the user's expression{label}: {text}")
+    return "".join(lines)

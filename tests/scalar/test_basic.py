@@ -11,12 +11,9 @@ import pytest
 import theano
 from theano import config
 from theano import scalar as ts
+from theano.testing import scalar_compiled_partials, scalar_numeric_partials, scalar_var
 
 RNG = np.random.default_rng(0)
-
-
-def svar(dtype, name=None):
-    return ts.ScalarType(dtype)(name)
 
 
 # ------------------------------------------------------------------------------ types
@@ -70,7 +67,7 @@ def test_as_scalar_and_constants():
     assert ts.as_scalar(2.5, dtype="float32").type.dtype == "float32"
     c = ts.as_scalar(4)
     assert isinstance(c, ts.ScalarConstant) and str(c) == "4"
-    v = svar("int8")
+    v = scalar_var("int8")
     assert ts.as_scalar(v) is v
     import theano.tensor as T
 
@@ -114,15 +111,15 @@ def test_int_out_rule():
      (ts.second, ("float64", "int8"), "int8"), (ts.mul, ("uint8", "uint8", "uint8"), "uint8")],
 )  # fmt: skip
 def test_op_output_dtypes(op, dtypes, out):
-    node = op.make_node(*[svar(d) for d in dtypes])
+    node = op.make_node(*[scalar_var(d) for d in dtypes])
     assert node.outputs[0].type.dtype == out
 
 
 def test_wrong_number_of_inputs():
     with pytest.raises(TypeError, match="takes 2 inputs"):
-        ts.sub(svar("float64"))
+        ts.sub(scalar_var("float64"))
     with pytest.raises(TypeError, match="takes 1 inputs"):
-        ts.exp(svar("float64"), svar("float64"))
+        ts.exp(scalar_var("float64"), scalar_var("float64"))
 
 
 # -------------------------------------------------------------------------- compiling
@@ -146,13 +143,13 @@ BINARY = [
 
 @pytest.mark.parametrize("op, ref, value", UNARY, ids=[str(u[0]) for u in UNARY])
 def test_unary_ops_compiled(mode, op, ref, value):
-    a = svar("float64", "a")
+    a = scalar_var("float64", "a")
     out = op(a)
     got = theano.function([a], out, mode=mode)(value)
     assert got.dtype == np.float64
     np.testing.assert_allclose(got, ref(value), rtol=1e-14)
     # Integers are computed in the (float32) output type, not in NumPy's float16.
-    i = svar("int8", "i")
+    i = scalar_var("int8", "i")
     out_i = op(i)
     got_i = theano.function([i], out_i, mode=mode)(3)
     assert got_i.dtype == np.dtype(out_i.type.dtype)
@@ -161,7 +158,7 @@ def test_unary_ops_compiled(mode, op, ref, value):
 
 @pytest.mark.parametrize("op, ref", BINARY, ids=[str(b[0]) for b in BINARY])
 def test_binary_ops_compiled(mode, op, ref):
-    a, b = svar("float64", "a"), svar("float64", "b")
+    a, b = scalar_var("float64", "a"), scalar_var("float64", "b")
     f = theano.function([a, b], op(a, b), mode=mode)
     for x, y in [(2.5, 1.5), (-3.0, 2.0), (1.5, 1.5), (7.0, -2.0)]:
         got = f(x, y)
@@ -174,7 +171,7 @@ def test_binary_ops_compiled(mode, op, ref):
                                      (ts.mul, np.multiply), (ts.pow, np.power)],
                          ids=["add", "int_div", "mod", "true_div", "mul", "pow"])  # fmt: skip
 def test_integer_binary_ops_compiled(mode, op, ref):
-    a, b = svar("int32", "a"), svar("int32", "b")
+    a, b = scalar_var("int32", "a"), scalar_var("int32", "b")
     out = op(a, b)
     f = theano.function([a, b], out, mode=mode)
     for x, y in [(7, 2), (-7, 2), (7, -3), (0, 5)]:
@@ -187,8 +184,8 @@ def test_integer_binary_ops_compiled(mode, op, ref):
 
 
 def test_variadic_and_switch_and_second(mode):
-    a, b, c = svar("float64", "a"), svar("float64", "b"), svar("float64", "c")
-    cond = svar("bool", "cond")
+    a, b, c = scalar_var("float64", "a"), scalar_var("float64", "b"), scalar_var("float64", "c")
+    cond = scalar_var("bool", "cond")
     f = theano.function(
         [a, b, c, cond],
         [ts.add(a, b, c), ts.mul(a, b, c), ts.switch(cond, a, b), ts.second(a, c)],
@@ -200,7 +197,7 @@ def test_variadic_and_switch_and_second(mode):
 
 
 def test_cast(mode):
-    a = svar("float64", "a")
+    a = scalar_var("float64", "a")
     out = ts.cast(a, "int8")
     assert str(out.owner.op) == "convert_to_int8" and out.type.dtype == "int8"
     assert ts.cast(a, "float64") is a
@@ -211,7 +208,7 @@ def test_cast(mode):
 
 
 def test_python_operators_build_scalar_ops():
-    a, b = svar("float64", "a"), svar("float64", "b")
+    a, b = scalar_var("float64", "a"), scalar_var("float64", "b")
     for expr, op in [(a + b, ts.Add), (a - b, ts.Sub), (a * b, ts.Mul), (a / b, ts.TrueDiv),
                      (a**b, ts.Pow), (-a, ts.Neg), (2 + a, ts.Add), (2 - a, ts.Sub),
                      (2 * a, ts.Mul), (2 / a, ts.TrueDiv), (2**a, ts.Pow)]:  # fmt: skip
@@ -257,75 +254,60 @@ DIFFERENTIABLE_BINARY = [
 ]  # fmt: skip
 
 
-def numeric_partials(op, values, eps=1e-6):
-    grads = []
-    for k in range(len(values)):
-        plus = list(values)
-        minus = list(values)
-        plus[k] += eps
-        minus[k] -= eps
-        grads.append((float(op.impl(*plus)) - float(op.impl(*minus))) / (2 * eps))
-    return grads
-
-
-def compiled_partials(op, values, mode, gz=1.0):
-    xs = [svar("float64", f"x{k}") for k in range(len(values))]
-    g = svar("float64", "gz")
-    out = op(*xs)
-    grads = op.L_op(xs, [out], [g])
-    f = theano.function([*xs, g], grads, mode=mode, on_unused_input="ignore")
-    return [float(v) for v in f(*values, gz)]
-
-
 @pytest.mark.parametrize("op, ref, value", DIFFERENTIABLE_UNARY,
                          ids=[str(u[0]) for u in DIFFERENTIABLE_UNARY])  # fmt: skip
 def test_unary_gradients(mode, op, ref, value):
-    got = compiled_partials(op, [value], mode, gz=1.7)
-    want = [1.7 * g for g in numeric_partials(op, [value])]
+    got = scalar_compiled_partials(op, [value], mode, gz=1.7)
+    want = [1.7 * g for g in scalar_numeric_partials(op, [value])]
     np.testing.assert_allclose(got, want, rtol=1e-7)
 
 
 @pytest.mark.parametrize("op, values", DIFFERENTIABLE_BINARY,
                          ids=[str(b[0]) for b in DIFFERENTIABLE_BINARY])  # fmt: skip
 def test_binary_gradients(mode, op, values):
-    got = compiled_partials(op, list(values), mode, gz=-0.8)
-    want = [-0.8 * g for g in numeric_partials(op, list(values))]
+    got = scalar_compiled_partials(op, list(values), mode, gz=-0.8)
+    want = [-0.8 * g for g in scalar_numeric_partials(op, list(values))]
     np.testing.assert_allclose(got, want, rtol=1e-7)
 
 
 def test_variadic_gradients(mode):
     for op in (ts.add, ts.mul):
-        got = compiled_partials(op, [0.3, -1.2, 2.0], mode)
-        np.testing.assert_allclose(got, numeric_partials(op, [0.3, -1.2, 2.0]), rtol=1e-7)
+        got = scalar_compiled_partials(op, [0.3, -1.2, 2.0], mode)
+        np.testing.assert_allclose(got, scalar_numeric_partials(op, [0.3, -1.2, 2.0]), rtol=1e-7)
 
 
 @pytest.mark.parametrize("op", [ts.sgn, ts.int_div, ts.lt, ts.gt, ts.le, ts.ge, ts.eq, ts.neq],
                          ids=str)  # fmt: skip
 def test_piecewise_constant_ops_have_zero_gradient(mode, op):
     values = [0.7] if op.nin == 1 else [0.7, 0.4]
-    assert compiled_partials(op, values, mode) == [0.0] * len(values)
+    assert scalar_compiled_partials(op, values, mode) == [0.0] * len(values)
 
 
 def test_integer_inputs_get_zero_gradient(mode):
-    a, b, g = svar("int32", "a"), svar("float64", "b"), svar("float64", "g")
+    a, b, g = scalar_var("int32", "a"), scalar_var("float64", "b"), scalar_var("float64", "g")
     for op in (ts.add, ts.sub, ts.mul, ts.true_div, ts.pow):
         ga, gb = op.L_op([a, b], [op(a, b)], [g])
         assert ga.type.dtype in ts.CONTINUOUS_DTYPES
         f = theano.function([a, b, g], [ga, gb], mode=mode, on_unused_input="ignore")
         got_a, got_b = f(2, 1.5, 1.0)
         assert got_a == 0.0
-        want_b = numeric_partials(op, [2.0, 1.5])[1]
+        want_b = scalar_numeric_partials(op, [2.0, 1.5])[1]
         np.testing.assert_allclose(got_b, want_b, rtol=1e-7)
 
 
 def test_switch_and_cast_gradients(mode):
-    c, a, b, g = svar("bool", "c"), svar("float64", "a"), svar("float64", "b"), svar("float64")
+    c, a, b, g = (
+        scalar_var("bool", "c"),
+        scalar_var("float64", "a"),
+        scalar_var("float64", "b"),
+        scalar_var("float64"),
+    )
     _gc, ga, gb = ts.switch.L_op([c, a, b], [ts.switch(c, a, b)], [g])
     f = theano.function([c, a, b, g], [ga, gb], mode=mode, on_unused_input="ignore")
     assert [float(v) for v in f(True, 1.0, 2.0, 3.0)] == [3.0, 0.0]
     assert [float(v) for v in f(False, 1.0, 2.0, 3.0)] == [0.0, 3.0]
-    x, gf = svar("float64", "x"), svar("float32", "gf")
+    x, gf = scalar_var("float64", "x"), scalar_var("float32", "gf")
     (gx,) = ts.Cast("float32").L_op([x], [ts.cast(x, "float32")], [gf])
     assert gx.type.dtype == "float64"
-    (gi,) = ts.Cast("int32").L_op([x], [ts.cast(x, "int32")], [svar("int32")])
+    (gi,) = ts.Cast("int32").L_op([x], [ts.cast(x, "int32")], [scalar_var("int32")])
     assert isinstance(gi, ts.ScalarConstant) and gi.data == 0

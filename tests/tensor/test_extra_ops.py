@@ -8,43 +8,9 @@ import theano.tensor as T
 from theano.configdefaults import config
 from theano.gradient import DisconnectedInputError, verify_grad
 from theano.tensor import extra_ops as E
+from theano.testing import check_infer_shape, check_rop, random_values, tensor
 
 rng = np.random.default_rng(0)
-
-
-def tensor(dtype, ndim, name=None):
-    return T.TensorType(dtype, (False,) * ndim)(name)
-
-
-def check_infer_shape(out, inputs, values):
-    """The op's ``infer_shape``, evaluated, equals the shape of the computed output."""
-    node = out.owner
-    in_shapes = [tuple(i.shape[d] for d in range(i.ndim)) for i in node.inputs]
-    shapes = node.op.infer_shape(node, in_shapes)
-    k = node.outputs.index(out)
-    symbolic = [T.as_tensor_variable(s) for s in shapes[k]]
-    f = theano.function(inputs, [out, *symbolic], on_unused_input="ignore")
-    actual, *inferred = f(*values)
-    assert tuple(int(s) for s in inferred) == np.shape(actual)
-
-
-def check_rop(fn, x_val, v_val, mode):
-    """``Rop`` of ``fn`` at ``x_val`` along ``v_val`` equals central differences."""
-    x, v = tensor("float64", x_val.ndim, "x"), tensor("float64", x_val.ndim, "v")
-    out = fn(x)
-    f = theano.function([x], out, mode=mode)
-    r = theano.function([x, v], T.Rop(out, x, v), mode=mode)
-    eps = 1e-6
-    expected = (f(x_val + eps * v_val) - f(x_val - eps * v_val)) / (2 * eps)
-    np.testing.assert_allclose(r(x_val, v_val), expected, rtol=1e-5, atol=1e-6)
-
-
-def values(shape, dtype):
-    if dtype == "bool":
-        return rng.random(shape) > 0.5
-    if dtype.startswith(("int", "uint")):
-        return rng.integers(0, 5, size=shape).astype(dtype)
-    return rng.normal(size=shape).astype(dtype)
 
 
 # ------------------------------------------------------------------ cumsum, cumprod
@@ -58,7 +24,7 @@ def values(shape, dtype):
 def test_cumsum_cumprod(mode, shape, axis, dtype):
     x = tensor(dtype, len(shape), "x")
     f = theano.function([x], [E.cumsum(x, axis), E.cumprod(x, axis)], mode=mode)
-    v = values(shape, dtype)
+    v = random_values(shape, dtype, rng=rng)
     s, p = f(v)
     out_dtype = "int64" if dtype == "bool" else dtype
     assert s.dtype == out_dtype and p.dtype == out_dtype
@@ -85,8 +51,8 @@ def test_cum_ops_gradients_and_rop(mode):
     verify_grad(lambda a: E.cumsum(a, 0), [rng.normal(size=(2, 3, 2))], rng=rng)
     verify_grad(lambda a: E.cumprod(a), m, rng=rng)
     verify_grad(lambda a: E.cumprod(a, 0), m, rng=rng)
-    check_rop(lambda a: E.cumsum(a, 1), m[0], rng.normal(size=(3, 4)), mode)
-    check_rop(lambda a: E.cumprod(a), m[0], rng.normal(size=(3, 4)), mode)
+    check_rop(lambda a: E.cumsum(a, 1), [m[0]], mode, [rng.normal(size=(3, 4))], atol=1e-6)
+    check_rop(lambda a: E.cumprod(a), [m[0]], mode, [rng.normal(size=(3, 4))], atol=1e-6)
 
 
 # ----------------------------------------------------------------------------- diff
@@ -98,7 +64,7 @@ def test_diff(mode, shape, axis, n):
     x = tensor("float64", len(shape), "x")
     i = tensor("int16", len(shape), "i")
     f = theano.function([x, i], [E.diff(x, n, axis), E.diff(i, n, axis)], mode=mode)
-    v, iv = values(shape, "float64"), values(shape, "int16")
+    v, iv = random_values(shape, "float64", rng=rng), random_values(shape, "int16", rng=rng)
     a, b = f(v, iv)
     np.testing.assert_allclose(a, np.diff(v, n, axis))
     np.testing.assert_array_equal(b, np.diff(iv, n, axis))
@@ -120,7 +86,13 @@ def test_diff_gradients_and_rop(mode):
     verify_grad(lambda a: E.diff(a), [rng.normal(size=5)], rng=rng)
     verify_grad(lambda a: E.diff(a, 2, 0), [rng.normal(size=(4, 3))], rng=rng)
     verify_grad(lambda a: E.diff(a, 3, -1), [rng.normal(size=(2, 6))], rng=rng)
-    check_rop(lambda a: E.diff(a, 2), rng.normal(size=(3, 5)), rng.normal(size=(3, 5)), mode)
+    check_rop(
+        lambda a: E.diff(a, 2),
+        [rng.normal(size=(3, 5))],
+        mode,
+        [rng.normal(size=(3, 5))],
+        atol=1e-6,
+    )
 
 
 # ------------------------------------------------------------------------- bincount
@@ -290,7 +262,9 @@ def test_fill_diagonal_gradients_and_rop(mode):
     for offset in (-2, 0, 1, 3):
         verify_grad(lambda a, b, o=offset: E.fill_diagonal_offset(a, b.sum(), o), [m, v],
                     rng=rng)  # fmt: skip
-    check_rop(lambda a: E.fill_diagonal(a, a.sum()), m, rng.normal(size=m.shape), mode)
+    check_rop(
+        lambda a: E.fill_diagonal(a, a.sum()), [m], mode, [rng.normal(size=m.shape)], atol=1e-6
+    )
     a = T.dmatrix("a")
     with pytest.raises(DisconnectedInputError):
         T.grad(E.fill_diagonal_offset(a, 1.0, 1).sum(), a.shape[0])
@@ -311,7 +285,7 @@ def test_repeat(mode, shape, repeats, axis, dtype):
     r = T.lvector("r") if isinstance(repeats, list) else T.lscalar("r")
     out = E.repeat(x, r, axis)
     f = theano.function([x, r], out, mode=mode)
-    v = values(shape, dtype)
+    v = random_values(shape, dtype, rng=rng)
     got = f(v, np.array(repeats))
     np.testing.assert_array_equal(got, np.repeat(v, repeats, axis))
     assert got.dtype == dtype
@@ -339,7 +313,13 @@ def test_repeat_gradients_and_rop(mode):
     verify_grad(lambda a: E.repeat(a, 3, axis=-1), [m], rng=rng)
     verify_grad(lambda a: E.repeat(a, np.array([1, 0, 3]), axis=0), [m], rng=rng)
     verify_grad(lambda a: E.repeat(a, np.arange(12) % 3), [m], rng=rng)
-    check_rop(lambda a: E.repeat(a, np.array([2, 1, 0]), 0), m, rng.normal(size=(3, 4)), mode)
+    check_rop(
+        lambda a: E.repeat(a, np.array([2, 1, 0]), 0),
+        [m],
+        mode,
+        [rng.normal(size=(3, 4))],
+        atol=1e-6,
+    )
 
 
 # ------------------------------------------------------------ squeeze and compress

@@ -13,42 +13,9 @@ import theano
 import theano.tensor as T
 from theano.gradient import DisconnectedInputError, verify_grad
 from theano.tensor.math import Argmax, Argmin, Dot
+from theano.testing import check_infer_shape, check_rop, grad_check, tensor
 
 RNG = np.random.default_rng(0)
-
-
-def ftype(value):
-    return T.TensorType("float64", (False,) * np.ndim(value))
-
-
-def check_infer_shape(out, inputs, values, mode):
-    """``out.owner.op.infer_shape`` compiled gives the shape of the computed ``out``."""
-    node = out.owner
-    in_shapes = [[T.shape_i(i, d) for d in range(i.ndim)] for i in node.inputs]
-    inferred = node.op.infer_shape(node, in_shapes)[node.outputs.index(out)]
-    assert len(inferred) == out.ndim
-    sym = [T.as_tensor_variable(s) for s in inferred]
-    f = theano.function(inputs, [out, *sym], mode=mode, on_unused_input="ignore")
-    real, *dims = f(*values)
-    assert tuple(int(d) for d in dims) == np.shape(real)
-
-
-def check_rop(build, values, mode, eps=1e-6, rtol=1e-5, atol=1e-7):
-    """``Rop(build(x...), x..., v...)`` equals the central-difference directional derivative."""
-    xs = [ftype(v)(f"x{k}") for k, v in enumerate(values)]
-    vs = [x.type(f"v{k}") for k, x in enumerate(xs)]
-    out = build(*xs)
-    rop = theano.function(xs + vs, T.Rop(out, xs, vs), mode=mode)
-    fwd = theano.function(xs, out, mode=mode)
-    dirs = [RNG.normal(size=np.shape(v)) for v in values]
-    plus = fwd(*[v + eps * d for v, d in zip(values, dirs)])
-    minus = fwd(*[v - eps * d for v, d in zip(values, dirs)])
-    np.testing.assert_allclose(rop(*values, *dirs), (plus - minus) / (2 * eps), rtol=rtol,
-                               atol=atol)  # fmt: skip
-
-
-def grad_check(fn, values, mode):
-    verify_grad(fn, values, rng=np.random.default_rng(0), mode=mode)
 
 
 # -------------------------------------------------------------------------- operators
@@ -235,7 +202,7 @@ DOT_CASES = [
 
 @pytest.mark.parametrize("xs, ys", DOT_CASES, ids=["vv", "vm", "mv", "mm"])
 def test_dot_every_combination(mode, xs, ys):
-    x, y = ftype(np.zeros(xs))("x"), ftype(np.zeros(ys))("y")
+    x, y = tensor("float64", len(xs), "x"), tensor("float64", len(ys), "y")
     out = T.dot(x, y)
     assert isinstance(out.owner.op, Dot) and str(out) == "dot.0"
     a, b = RNG.normal(size=xs), RNG.normal(size=ys)
@@ -244,7 +211,7 @@ def test_dot_every_combination(mode, xs, ys):
     f = theano.function([x, y], [out, x @ y, x.dot(y)], mode=mode)
     for got in f(a, b):
         np.testing.assert_allclose(got, want, rtol=1e-12)
-    check_infer_shape(out, [x, y], [a, b], mode)
+    check_infer_shape(out, [x, y], [a, b], mode, known_dims=True)
     grad_check(T.dot, [a, b], mode)
     check_rop(T.dot, [a, b], mode)
     check_rop(lambda p: T.dot(p, b), [a], mode)  # only one argument varies
@@ -348,7 +315,7 @@ def test_argmax_argmin(mode, fn, ref, op_class, axis):
     got = theano.function([x], out, mode=mode)(a)
     assert np.asarray(got).dtype == np.int64
     np.testing.assert_array_equal(got, ref(a, axis=axis))
-    check_infer_shape(out, [x], [a], mode)
+    check_infer_shape(out, [x], [a], mode, known_dims=True)
     kept = fn(x, axis=axis, keepdims=True)
     np.testing.assert_array_equal(theano.function([x], kept, mode=mode)(a),
                                   ref(a, axis=axis, keepdims=True))  # fmt: skip
@@ -427,7 +394,7 @@ def test_zeros_like_ones_like_fill(mode):
         assert got.dtype == want.dtype
         np.testing.assert_array_equal(got, want)
     for o in outs:
-        check_infer_shape(o, [x, s], [a, 1.5], mode)
+        check_infer_shape(o, [x, s], [a, 1.5], mode, known_dims=True)
 
 
 def test_fill_gradient(mode):

@@ -7,40 +7,9 @@ import theano
 import theano.tensor as T
 from theano.gradient import verify_grad
 from theano.tensor import nlinalg as N
+from theano.testing import check_infer_shape, check_rop, random_spd, random_well_conditioned
 
 rng = np.random.default_rng(0)
-
-
-def check_infer_shape(out, inputs, values):
-    """The op's ``infer_shape``, evaluated, equals the shape of the computed output."""
-    node = out.owner
-    in_shapes = [tuple(i.shape[d] for d in range(i.ndim)) for i in node.inputs]
-    shapes = node.op.infer_shape(node, in_shapes)
-    k = node.outputs.index(out)
-    symbolic = [T.as_tensor_variable(s) for s in shapes[k]]
-    f = theano.function(inputs, [out, *symbolic], on_unused_input="ignore")
-    actual, *inferred = f(*values)
-    assert tuple(int(s) for s in inferred) == np.shape(actual)
-
-
-def check_rop(fn, x_val, v_val, mode):
-    """``Rop`` of ``fn`` at ``x_val`` along ``v_val`` equals central differences."""
-    x, v = T.dmatrix("x"), T.dmatrix("v")
-    out = fn(x)
-    f = theano.function([x], out, mode=mode)
-    r = theano.function([x, v], T.Rop(out, x, v), mode=mode)
-    eps = 1e-6
-    expected = (f(x_val + eps * v_val) - f(x_val - eps * v_val)) / (2 * eps)
-    np.testing.assert_allclose(r(x_val, v_val), expected, rtol=1e-5, atol=1e-6)
-
-
-def well_conditioned(n, dtype="float64"):
-    return (rng.normal(size=(n, n)) + n * np.eye(n)).astype(dtype)
-
-
-def spd(n, dtype="float64"):
-    m = rng.normal(size=(n, n))
-    return (m @ m.T + n * np.eye(n)).astype(dtype)
 
 
 def matrix(dtype):
@@ -53,8 +22,8 @@ def matrix(dtype):
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_matrix_functions_match_numpy(mode, dtype):
     x = matrix(dtype)
-    a = well_conditioned(4, dtype)
-    s = spd(4, dtype)
+    a = random_well_conditioned(4, dtype, rng=rng)
+    s = random_spd(4, dtype, rng=rng)
     outs = [N.matrix_inverse(x), N.det(x), N.pinv(x), N.matrix_power(x, 3),
             N.matrix_power(x, -2), N.matrix_power(x, 0), N.trace(x), N.extract_diag(x)]  # fmt: skip
     f = theano.function([x], outs, mode=mode)
@@ -92,7 +61,7 @@ def test_eig(mode):
     x = T.dmatrix("x")
     w, v = N.eig(x)
     f = theano.function([x], [w, v], mode=mode)
-    a = spd(4)  # real spectrum
+    a = random_spd(4, rng=rng)  # real spectrum
     gw, gv = f(a)
     np.testing.assert_allclose(a @ gv, gv * gw, atol=1e-8)
     np.testing.assert_allclose(np.sort(gw), np.linalg.eigvalsh(a), rtol=1e-8)
@@ -215,7 +184,7 @@ def test_diag_ops(mode):
 
 def test_infer_shape():
     x = T.dmatrix("x")
-    a, s, r = well_conditioned(4), spd(4), rng.normal(size=(3, 5))
+    a, s, r = random_well_conditioned(4, rng=rng), random_spd(4, rng=rng), rng.normal(size=(3, 5))
     for out, val in [(N.matrix_inverse(x), a), (N.det(x), a), (N.pinv(x), r),
                      (N.eigh(x)[0], s), (N.eigh(x)[1], s)]:  # fmt: skip
         check_infer_shape(out, [x], [val])
@@ -225,7 +194,7 @@ def test_infer_shape():
 
 
 def test_gradients(mode):
-    a = well_conditioned(3)
+    a = random_well_conditioned(3, rng=rng)
     verify_grad(N.matrix_inverse, [a], rng=rng, mode=mode)
     verify_grad(N.det, [a], rng=rng, mode=mode)
     verify_grad(N.pinv, [rng.normal(size=(3, 4))], rng=rng, mode=mode)
@@ -238,7 +207,7 @@ def test_gradients(mode):
 
 @pytest.mark.parametrize("UPLO", ["L", "U"])
 def test_eigh_gradient(UPLO):
-    s = spd(4)
+    s = random_spd(4, rng=rng)
 
     def sym(m):  # a symmetric input: the eigenvector signs stay stable
         return (m + m.T) / 2
@@ -261,9 +230,9 @@ def test_tensor_gradients():
 
 
 def test_rop(mode):
-    a, v = well_conditioned(3), rng.normal(size=(3, 3))
-    check_rop(N.matrix_inverse, a, v, mode)
-    check_rop(N.det, a, v, mode)
+    a, v = random_well_conditioned(3, rng=rng), rng.normal(size=(3, 3))
+    check_rop(N.matrix_inverse, [a], mode, [v], atol=1e-6)
+    check_rop(N.det, [a], mode, [v], atol=1e-6)
 
 
 def test_no_gradient_for_svd_and_qr():

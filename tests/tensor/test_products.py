@@ -7,42 +7,9 @@ import theano
 import theano.tensor as T
 from theano.gradient import verify_grad
 from theano.tensor import products as P
+from theano.testing import check_infer_shape, check_rop, tensor
 
 rng = np.random.default_rng(0)
-
-
-def tensor(dtype, ndim, name=None):
-    return T.TensorType(dtype, (False,) * ndim)(name)
-
-
-def check_infer_shape(out, inputs, values):
-    """The op's ``infer_shape``, evaluated, equals the shape of the computed output."""
-    node = out.owner
-    in_shapes = [tuple(i.shape[d] for d in range(i.ndim)) for i in node.inputs]
-    shapes = node.op.infer_shape(node, in_shapes)
-    k = node.outputs.index(out)
-    symbolic = [T.as_tensor_variable(s) for s in shapes[k]]
-    f = theano.function(inputs, [out, *symbolic], on_unused_input="ignore")
-    actual, *inferred = f(*values)
-    assert tuple(int(s) for s in inferred) == np.shape(actual)
-
-
-def check_rop(fn, x_vals, v_vals, mode):
-    """``Rop`` of ``fn`` at ``x_vals`` along ``v_vals`` equals central differences."""
-    xs = [tensor("float64", x.ndim, f"x{k}") for k, x in enumerate(x_vals)]
-    vs = [tensor("float64", x.ndim, f"v{k}") for k, x in enumerate(x_vals)]
-    out = fn(*xs)
-    f = theano.function(xs, out, mode=mode)
-    r = theano.function(xs + vs, T.Rop(out, xs, vs), mode=mode)
-    eps = 1e-6
-    plus = f(*[x + eps * v for x, v in zip(x_vals, v_vals)])
-    minus = f(*[x - eps * v for x, v in zip(x_vals, v_vals)])
-    np.testing.assert_allclose(r(*x_vals, *v_vals), (plus - minus) / (2 * eps), rtol=1e-5,
-                               atol=1e-6)  # fmt: skip
-
-
-def values(*shape, dtype="float64"):
-    return rng.normal(size=shape).astype(dtype)
 
 
 # ------------------------------------------------------------------------------ dot
@@ -59,7 +26,7 @@ def test_dot_every_rank(mode, sa, sb):
     a, b = tensor("float64", len(sa), "a"), tensor("float64", len(sb), "b")
     out = P.dot(a, b)
     f = theano.function([a, b], out, mode=mode)
-    av, bv = values(*sa), values(*sb)
+    av, bv = rng.normal(size=sa), rng.normal(size=sb)
     got = f(av, bv)
     np.testing.assert_allclose(got, np.dot(av, bv), rtol=1e-10)
     assert out.ndim == np.ndim(got)
@@ -72,7 +39,10 @@ def test_dot_dtypes(mode):
     assert out.dtype == "float64"  # float32 with int32 upcasts, as in NumPy and Theano
     assert P.dot(a, tensor("float32", 2)).dtype == "float32"
     f = theano.function([a, b, c], [out, P.dot(c, b)], mode=mode)
-    av, bv = values(2, 3, 4, dtype="float32"), rng.integers(-3, 3, (4, 2)).astype("int32")
+    av, bv = (
+        rng.normal(size=(2, 3, 4)).astype("float32"),
+        rng.integers(-3, 3, (4, 2)).astype("int32"),
+    )
     cv = rng.integers(-3, 3, (2, 3, 4)).astype("int16")
     x, y = f(av, bv, cv)
     np.testing.assert_allclose(x, np.dot(av, bv), rtol=1e-5)
@@ -81,16 +51,22 @@ def test_dot_dtypes(mode):
 
 
 def test_dot_gradients_and_rop(mode):
-    verify_grad(P.dot, [values(2, 3, 4), values(4, 2)], rng=rng)
-    verify_grad(P.dot, [values(3, 4), values(2, 4, 3)], rng=rng)
-    verify_grad(P.dot, [values(2, 3, 4), values(4)], rng=rng)
-    check_rop(P.dot, [values(2, 3, 4), values(4, 2)], [values(2, 3, 4), values(4, 2)], mode)
+    verify_grad(P.dot, [rng.normal(size=(2, 3, 4)), rng.normal(size=(4, 2))], rng=rng)
+    verify_grad(P.dot, [rng.normal(size=(3, 4)), rng.normal(size=(2, 4, 3))], rng=rng)
+    verify_grad(P.dot, [rng.normal(size=(2, 3, 4)), rng.normal(size=4)], rng=rng)
+    check_rop(
+        P.dot,
+        [rng.normal(size=(2, 3, 4)), rng.normal(size=(4, 2))],
+        mode,
+        [rng.normal(size=(2, 3, 4)), rng.normal(size=(4, 2))],
+        atol=1e-6,
+    )
 
 
 def test_matrix_dot(mode):
     a, b, c = T.dmatrix("a"), T.dmatrix("b"), T.dvector("c")
     f = theano.function([a, b, c], P.matrix_dot(a, b, c), mode=mode)
-    av, bv, cv = values(2, 3), values(3, 4), values(4)
+    av, bv, cv = rng.normal(size=(2, 3)), rng.normal(size=(3, 4)), rng.normal(size=4)
     np.testing.assert_allclose(f(av, bv, cv), av @ bv @ cv)
     assert P.matrix_dot(a) is a
     with pytest.raises(TypeError, match="at least one"):
@@ -111,7 +87,7 @@ TENSORDOT_CASES = [
 def test_tensordot(mode, sa, sb, axes):
     a, b = tensor("float64", len(sa), "a"), tensor("float64", len(sb), "b")
     f = theano.function([a, b], P.tensordot(a, b, axes), mode=mode)
-    av, bv = values(*sa), values(*sb)
+    av, bv = rng.normal(size=sa), rng.normal(size=sb)
     np.testing.assert_allclose(f(av, bv), np.tensordot(av, bv, axes), rtol=1e-10)
 
 
@@ -121,17 +97,23 @@ def test_tensordot_float32_and_broadcastable(mode):
     assert out.dtype == "float32"
     assert out.broadcastable == (False, True, False)
     f = theano.function([a, b], out, mode=mode)
-    av, bv = values(2, 1, 3, dtype="float32"), values(3, 4, dtype="float32")
+    av, bv = rng.normal(size=(2, 1, 3)).astype("float32"), rng.normal(size=(3, 4)).astype("float32")
     got = f(av, bv)
     assert got.dtype == "float32"
     np.testing.assert_allclose(got, np.tensordot(av, bv, 1), rtol=1e-5)
 
 
 def test_tensordot_gradients():
-    verify_grad(lambda a, b: P.tensordot(a, b, 2), [values(2, 3, 4), values(3, 4, 2)], rng=rng)
+    verify_grad(
+        lambda a, b: P.tensordot(a, b, 2),
+        [rng.normal(size=(2, 3, 4)), rng.normal(size=(3, 4, 2))],
+        rng=rng,
+    )
     verify_grad(lambda a, b: P.tensordot(a, b, [[0, 2], [2, 1]]),
-                [values(2, 3, 4), values(3, 4, 2)], rng=rng)  # fmt: skip
-    verify_grad(lambda a, b: P.tensordot(a, b, 0), [values(2), values(3)], rng=rng)
+                [rng.normal(size=(2, 3, 4)), rng.normal(size=(3, 4, 2))], rng=rng)  # fmt: skip
+    verify_grad(
+        lambda a, b: P.tensordot(a, b, 0), [rng.normal(size=2), rng.normal(size=3)], rng=rng
+    )
 
 
 def test_tensordot_errors():
@@ -161,7 +143,7 @@ def test_batched_dot(mode, sa, sb):
     a, b = tensor("float64", len(sa), "a"), tensor("float64", len(sb), "b")
     out = P.batched_dot(a, b)
     f = theano.function([a, b], out, mode=mode)
-    av, bv = values(*sa), values(*sb)
+    av, bv = rng.normal(size=sa), rng.normal(size=sb)
     want = np.stack([np.dot(x, y) if np.ndim(x) and np.ndim(y) else x * y
                      for x, y in zip(av, bv)])  # fmt: skip
     np.testing.assert_allclose(f(av, bv), want, rtol=1e-10)
@@ -172,14 +154,22 @@ def test_batched_dot(mode, sa, sb):
 def test_batched_dot_float32_gradients_and_rop(mode):
     a, b = T.ftensor3("a"), T.ftensor3("b")
     f = theano.function([a, b], P.batched_dot(a, b), mode=mode)
-    av, bv = values(2, 3, 4, dtype="float32"), values(2, 4, 2, dtype="float32")
+    av, bv = (
+        rng.normal(size=(2, 3, 4)).astype("float32"),
+        rng.normal(size=(2, 4, 2)).astype("float32"),
+    )
     got = f(av, bv)
     assert got.dtype == "float32"
     np.testing.assert_allclose(got, np.matmul(av, bv), rtol=1e-5)
     for sa, sb in BATCHED_SHAPES[:4]:
-        verify_grad(P.batched_dot, [values(*sa), values(*sb)], rng=rng)
-    check_rop(P.batched_dot, [values(2, 3, 4), values(2, 4)], [values(2, 3, 4), values(2, 4)],
-              mode)  # fmt: skip
+        verify_grad(P.batched_dot, [rng.normal(size=sa), rng.normal(size=sb)], rng=rng)
+    check_rop(
+        P.batched_dot,
+        [rng.normal(size=(2, 3, 4)), rng.normal(size=(2, 4))],
+        mode,
+        [rng.normal(size=(2, 3, 4)), rng.normal(size=(2, 4))],
+        atol=1e-6,
+    )
 
 
 def test_batched_dot_errors(mode):
@@ -190,7 +180,7 @@ def test_batched_dot_errors(mode):
     a, b = T.dtensor3("a"), T.dtensor3("b")
     f = theano.function([a, b], P.batched_dot(a, b), mode=mode)
     with pytest.raises(ValueError, match="batch sizes differ"):
-        f(values(2, 3, 4), values(3, 4, 2))
+        f(rng.normal(size=(2, 3, 4)), rng.normal(size=(3, 4, 2)))
 
 
 @pytest.mark.parametrize("sa,sb,axes", [
@@ -200,7 +190,7 @@ def test_batched_dot_errors(mode):
 def test_batched_tensordot(mode, sa, sb, axes):
     a, b = tensor("float64", len(sa), "a"), tensor("float64", len(sb), "b")
     f = theano.function([a, b], P.batched_tensordot(a, b, axes), mode=mode)
-    av, bv = values(*sa), values(*sb)
+    av, bv = rng.normal(size=sa), rng.normal(size=sb)
     if isinstance(axes, int):
         ax = [list(range(len(sa) - 1 - axes, len(sa) - 1)), list(range(axes))]
     else:

@@ -11,43 +11,9 @@ import theano
 import theano.tensor as T
 from theano.gradient import verify_grad
 from theano.tensor import slinalg as S
+from theano.testing import check_infer_shape, check_rop, random_spd, random_well_conditioned
 
 rng = np.random.default_rng(0)
-
-
-def check_infer_shape(out, inputs, values):
-    """The op's ``infer_shape``, evaluated, equals the shape of the computed output."""
-    node = out.owner
-    in_shapes = [tuple(i.shape[d] for d in range(i.ndim)) for i in node.inputs]
-    shapes = node.op.infer_shape(node, in_shapes)
-    k = node.outputs.index(out)
-    symbolic = [T.as_tensor_variable(s) for s in shapes[k]]
-    f = theano.function(inputs, [out, *symbolic], on_unused_input="ignore")
-    actual, *inferred = f(*values)
-    assert tuple(int(s) for s in inferred) == np.shape(actual)
-
-
-def check_rop(fn, x_vals, v_vals, mode):
-    """``Rop`` of ``fn`` at ``x_vals`` along ``v_vals`` equals central differences."""
-    xs = [T.TensorType("float64", (False,) * x.ndim)(f"x{k}") for k, x in enumerate(x_vals)]
-    vs = [x.type(f"v{k}") for k, x in enumerate(xs)]
-    out = fn(*xs)
-    f = theano.function(xs, out, mode=mode)
-    r = theano.function(xs + vs, T.Rop(out, xs, vs), mode=mode)
-    eps = 1e-6
-    plus = f(*[x + eps * v for x, v in zip(x_vals, v_vals)])
-    minus = f(*[x - eps * v for x, v in zip(x_vals, v_vals)])
-    np.testing.assert_allclose(r(*x_vals, *v_vals), (plus - minus) / (2 * eps), rtol=1e-5,
-                               atol=1e-6)  # fmt: skip
-
-
-def spd(n, dtype="float64"):
-    m = rng.normal(size=(n, n))
-    return (m @ m.T + n * np.eye(n)).astype(dtype)
-
-
-def well_conditioned(n, dtype="float64"):
-    return (rng.normal(size=(n, n)) + n * np.eye(n)).astype(dtype)
 
 
 def sym(m):
@@ -75,7 +41,7 @@ def test_cholesky(mode, lower, dtype):
     out = S.Cholesky(lower=lower)(x)
     assert out.dtype == dtype
     f = theano.function([x], out, mode=mode)
-    a = spd(4, dtype)
+    a = random_spd(4, dtype, rng=rng)
     got = f(a)
     assert got.dtype == dtype
     np.testing.assert_allclose(got, sl.cholesky(a, lower=lower), rtol=1e-4 if dtype ==
@@ -98,9 +64,9 @@ def test_cholesky_errors(mode):
 @pytest.mark.parametrize("lower", [True, False])
 def test_cholesky_gradient(lower):
     chol = S.Cholesky(lower=lower)
-    verify_grad(lambda m: chol(sym(m)), [spd(4)], rng=rng)
+    verify_grad(lambda m: chol(sym(m)), [random_spd(4, rng=rng)], rng=rng)
     # The factor reads one triangle only; the gradient is that triangle's.
-    verify_grad(chol, [spd(3)], rng=rng)
+    verify_grad(chol, [random_spd(3, rng=rng)], rng=rng)
 
 
 # ---------------------------------------------------------------------------- solve
@@ -116,7 +82,7 @@ def test_solve(mode, b_ndim, dtype):
             S.solve_upper_triangular(a, b), S.solve_triangular(a, b, lower=True),
             S.solve_triangular(a, b, trans="T", unit_diagonal=True)]  # fmt: skip
     f = theano.function([a, s, b], outs, mode=mode)
-    av, sv = well_conditioned(4, dtype), spd(4, dtype)
+    av, sv = random_well_conditioned(4, dtype, rng=rng), random_spd(4, dtype, rng=rng)
     bv = rng.normal(size=(4, 3)[:b_ndim]).astype(dtype)
     want = [sl.solve(av, bv), sl.solve(sv, bv, assume_a="sym"), sl.solve(sv, bv, assume_a="pos"),
             sl.solve(sv, bv, assume_a="pos", lower=True), sl.solve_triangular(av, bv, lower=True),
@@ -147,7 +113,7 @@ def test_solve_errors(mode):
 
 
 def test_solve_gradients():
-    a, s = well_conditioned(3), spd(3)
+    a, s = random_well_conditioned(3, rng=rng), random_spd(3, rng=rng)
     bm, bv = rng.normal(size=(3, 2)), rng.normal(size=3)
     verify_grad(S.solve, [a, bm], rng=rng)
     verify_grad(S.solve, [a, bv], rng=rng)
@@ -162,11 +128,17 @@ def test_solve_gradients():
 
 
 def test_solve_rop(mode):
-    a, bm = well_conditioned(3), rng.normal(size=(3, 2))
+    a, bm = random_well_conditioned(3, rng=rng), rng.normal(size=(3, 2))
     va, vb = rng.normal(size=(3, 3)), rng.normal(size=(3, 2))
-    check_rop(S.solve, [a, bm], [va, vb], mode)
-    check_rop(S.solve_lower_triangular, [a, bm], [va, vb], mode)
-    check_rop(lambda m, b: S.solve(m, b, assume_a="sym"), [spd(3), bm], [va, vb], mode)
+    check_rop(S.solve, [a, bm], mode, [va, vb], atol=1e-6)
+    check_rop(S.solve_lower_triangular, [a, bm], mode, [va, vb], atol=1e-6)
+    check_rop(
+        lambda m, b: S.solve(m, b, assume_a="sym"),
+        [random_spd(3, rng=rng), bm],
+        mode,
+        [va, vb],
+        atol=1e-6,
+    )
 
 
 # ------------------------------------------------------------------------- eigvalsh
@@ -177,22 +149,30 @@ def test_eigvalsh(mode, lower):
     a, b = T.dmatrix("a"), T.dmatrix("b")
     outs = [S.eigvalsh(a, None, lower), S.eigvalsh(a, b, lower)]
     f = theano.function([a, b], outs, mode=mode)
-    av, bv = spd(4), spd(4)
+    av, bv = random_spd(4, rng=rng), random_spd(4, rng=rng)
     got = f(av, bv)
     np.testing.assert_allclose(got[0], sl.eigvalsh(av, lower=lower))
     np.testing.assert_allclose(got[1], sl.eigvalsh(av, bv, lower=lower))
     for out in outs:
         check_infer_shape(out, [a, b], [av, bv])
     g = theano.function([a], S.eigvalsh(a), mode=mode)
-    assert g(spd(3).astype("float32")).dtype == "float64"
+    assert g(random_spd(3, rng=rng).astype("float32")).dtype == "float64"
     assert S.eigvalsh(matrix("float32")).dtype == "float32"
 
 
 @pytest.mark.parametrize("lower", [True, False])
 def test_eigvalsh_gradient(lower):
-    verify_grad(lambda m: S.eigvalsh(sym(m), None, lower), [spd(4)], rng=rng)
-    verify_grad(lambda m, n: S.eigvalsh(sym(m), sym(n), lower), [spd(3), spd(3)], rng=rng)
-    verify_grad(lambda m, n: S.eigvalsh(m, n, lower), [spd(3), spd(3)], rng=rng)
+    verify_grad(lambda m: S.eigvalsh(sym(m), None, lower), [random_spd(4, rng=rng)], rng=rng)
+    verify_grad(
+        lambda m, n: S.eigvalsh(sym(m), sym(n), lower),
+        [random_spd(3, rng=rng), random_spd(3, rng=rng)],
+        rng=rng,
+    )
+    verify_grad(
+        lambda m, n: S.eigvalsh(m, n, lower),
+        [random_spd(3, rng=rng), random_spd(3, rng=rng)],
+        rng=rng,
+    )
 
 
 # ----------------------------------------------------------------------------- expm
@@ -217,7 +197,7 @@ def test_expm_gradient_and_rop(mode):
     verify_grad(S.expm, [a], rng=rng, mode=mode)
     # A non-diagonalizable matrix (a Jordan block) works too.
     verify_grad(S.expm, [np.array([[1.0, 1.0], [0.0, 1.0]])], rng=rng, mode=mode)
-    check_rop(S.expm, [a], [rng.normal(size=(3, 3))], mode)
+    check_rop(S.expm, [a], mode, [rng.normal(size=(3, 3))], atol=1e-6)
 
 
 # ----------------------------------------------------------------------------- kron

@@ -8,33 +8,12 @@ import pytest
 import theano
 import theano.tensor as T
 from theano.gradient import DisconnectedInputError, verify_grad
+from theano.testing import check_infer_shape, random_values, tensor
 
 # ``theano.tensor.sort`` is the function as an attribute (as in Theano); the module by name:
 S = importlib.import_module("theano.tensor.sort")
 
 rng = np.random.default_rng(0)
-
-
-def tensor(dtype, ndim, name=None):
-    return T.TensorType(dtype, (False,) * ndim)(name)
-
-
-def check_infer_shape(out, inputs, values):
-    """The op's ``infer_shape``, evaluated, equals the shape of the computed output."""
-    node = out.owner
-    in_shapes = [tuple(i.shape[d] for d in range(i.ndim)) for i in node.inputs]
-    shapes = node.op.infer_shape(node, in_shapes)
-    k = node.outputs.index(out)
-    symbolic = [T.as_tensor_variable(s) for s in shapes[k]]
-    f = theano.function(inputs, [out, *symbolic], on_unused_input="ignore")
-    actual, *inferred = f(*values)
-    assert tuple(int(s) for s in inferred) == np.shape(actual)
-
-
-def values(shape, dtype):
-    if dtype.startswith(("int", "uint")):
-        return rng.integers(0, 50, size=shape).astype(dtype)
-    return rng.normal(size=shape).astype(dtype)
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32", "int16", "uint8"])
@@ -46,7 +25,7 @@ def test_sort_argsort_against_numpy(mode, shape, axis, dtype):
     x = tensor(dtype, len(shape), "x")
     s, a = S.sort(x, axis), S.argsort(x, axis, kind="stable")
     f = theano.function([x], [s, a], mode=mode)
-    v = values(shape, dtype)
+    v = random_values(shape, dtype, rng=rng, int_high=50)
     got_s, got_a = f(v)
     np.testing.assert_array_equal(got_s, np.sort(v, axis))
     np.testing.assert_array_equal(got_a, np.argsort(v, axis, kind="stable"))

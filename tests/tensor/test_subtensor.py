@@ -12,44 +12,10 @@ from hypothesis import strategies as st
 
 import theano
 import theano.tensor as T
-from theano.gradient import verify_grad
 from theano.tensor.subtensor import IncSubtensor, Subtensor
+from theano.testing import check_infer_shape, check_rop, grad_check, tensor
 
 RNG = np.random.default_rng(0)
-
-
-def ftype(value):
-    return T.TensorType("float64", (False,) * np.ndim(value))
-
-
-def check_infer_shape(out, inputs, values, mode):
-    """``out.owner.op.infer_shape`` compiled gives the shape of the computed ``out``."""
-    node = out.owner
-    in_shapes = [[T.shape_i(i, d) for d in range(i.ndim)] for i in node.inputs]
-    inferred = node.op.infer_shape(node, in_shapes)[node.outputs.index(out)]
-    assert len(inferred) == out.ndim
-    sym = [T.as_tensor_variable(s) for s in inferred]
-    f = theano.function(inputs, [out, *sym], mode=mode, on_unused_input="ignore")
-    real, *dims = f(*values)
-    assert tuple(int(d) for d in dims) == np.shape(real)
-
-
-def check_rop(build, values, mode, eps=1e-6):
-    """``Rop(build(x...), x..., v...)`` equals the central-difference directional derivative."""
-    xs = [ftype(v)(f"x{k}") for k, v in enumerate(values)]
-    vs = [x.type(f"v{k}") for k, x in enumerate(xs)]
-    out = build(*xs)
-    rop = theano.function(xs + vs, T.Rop(out, xs, vs), mode=mode)
-    fwd = theano.function(xs, out, mode=mode)
-    dirs = [RNG.normal(size=np.shape(v)) for v in values]
-    plus = fwd(*[v + eps * d for v, d in zip(values, dirs)])
-    minus = fwd(*[v - eps * d for v, d in zip(values, dirs)])
-    np.testing.assert_allclose(rop(*values, *dirs), (plus - minus) / (2 * eps), rtol=1e-5,
-                               atol=1e-7)  # fmt: skip
-
-
-def grad_check(fn, values, mode):
-    verify_grad(fn, values, rng=np.random.default_rng(0), mode=mode)
 
 
 # -------------------------------------------------------------------------- Subtensor
@@ -71,7 +37,7 @@ def test_constant_indices(mode, idx):
     got = theano.function([x], out, mode=mode)(a)
     np.testing.assert_array_equal(got, want)
     if out.owner is not None and isinstance(out.owner.op, Subtensor):
-        check_infer_shape(out, [x], [a], mode)
+        check_infer_shape(out, [x], [a], mode, known_dims=True)
     grad_check(lambda v: v[idx] * 2, [a], mode)
     check_rop(lambda v: v[idx], [a], mode)
 
@@ -88,7 +54,7 @@ def test_symbolic_indices(mode):
         for got, want in zip(f(a, iv, jv, kv, bv), wants):
             np.testing.assert_array_equal(got, want)
         for out in outs:
-            check_infer_shape(out, [x, i, j, k, b], [a, iv, jv, kv, bv], mode)
+            check_infer_shape(out, [x, i, j, k, b], [a, iv, jv, kv, bv], mode, known_dims=True)
 
 
 def test_symbolic_index_gradient_and_rop(mode):
@@ -200,7 +166,7 @@ INC_CASES = [
 @pytest.mark.parametrize("idx, y_shape", INC_CASES, ids=str)
 @pytest.mark.parametrize("kind", ["set", "inc"])
 def test_set_and_inc_subtensor(mode, idx, y_shape, kind):
-    x, y = T.dmatrix("x"), ftype(np.zeros(y_shape))("y")
+    x, y = T.dmatrix("x"), tensor("float64", len(y_shape), "y")
     fn = T.set_subtensor if kind == "set" else T.inc_subtensor
     out = fn(x[idx], y)
     assert isinstance(out.owner.op, IncSubtensor) and out.type == x.type
@@ -212,7 +178,7 @@ def test_set_and_inc_subtensor(mode, idx, y_shape, kind):
         want[idx] += b
     f = theano.function([x, y], out, mode=mode)
     np.testing.assert_array_equal(f(a, b), want)
-    check_infer_shape(out, [x, y], [a, b], mode)
+    check_infer_shape(out, [x, y], [a, b], mode, known_dims=True)
     grad_check(lambda p, q: fn(p[idx], q) * 1.5, [a, b], mode)
     check_rop(lambda p, q: fn(p[idx], q), [a, b], mode)
 
@@ -235,7 +201,7 @@ def test_set_subtensor_symbolic_index(mode):
     want = a.copy()
     want[2, 1:] = b
     np.testing.assert_array_equal(got, want)
-    check_infer_shape(out, [x, y, i], [a, b, 2], mode)
+    check_infer_shape(out, [x, y, i], [a, b, 2], mode, known_dims=True)
     gx, gy = theano.grad((out**2).sum(), [x, y])
     gxv, gyv = theano.function([x, y, i], [gx, gy], mode=mode)(a, b, 2)
     wx = 2 * a

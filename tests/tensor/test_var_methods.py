@@ -11,6 +11,7 @@ import pytest
 import theano
 import theano.tensor as T
 from theano.tensor.var import TensorConstant, TensorVariable
+from theano.testing import random_values
 
 rng = np.random.default_rng(0)
 
@@ -110,22 +111,13 @@ CASES = [
 ]  # fmt: skip
 
 
-def _values(dtype, shape):
-    if dtype.startswith("complex"):
-        return (rng.normal(size=shape) + 1j * rng.normal(size=shape)).astype(dtype)
-    if dtype.startswith("int"):
-        v = rng.integers(0, 4, size=shape).astype(dtype)
-        return v
-    return rng.normal(size=shape).astype(dtype)
-
-
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
 def test_method_matches_numpy(mode, case):
     _id, names, dtype, shape, method, ref = case
     needs(*names)
     x = T.TensorType(dtype, (False,) * len(shape))("x")
     out = method(x)
-    got = run(mode, [x], out, v := _values(dtype, shape))
+    got = run(mode, [x], out, v := random_values(shape, dtype, rng=rng, int_high=4))
     expected = ref(v)
     if isinstance(expected, list):
         assert len(got) == len(expected)

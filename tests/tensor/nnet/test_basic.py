@@ -8,7 +8,6 @@ from scipy import special
 
 import theano
 import theano.tensor as T
-from theano.gradient import verify_grad
 from theano.graph.fg import FunctionGraph
 from theano.graph.rewriting.basic import equilibrium
 from theano.tensor import nnet
@@ -26,12 +25,9 @@ from theano.tensor.nnet import (
     sigmoid_binary_crossentropy,
     softmax,
 )
+from theano.testing import check_infer_shape, grad_check
 
 rng = np.random.default_rng(0)
-
-
-def vg(fn, pt, mode=None, **kw):
-    verify_grad(fn, pt, rng=np.random.default_rng(0), mode=mode, **kw)
 
 
 def away_from(values, points, margin=0.05):
@@ -44,18 +40,6 @@ def away_from(values, points, margin=0.05):
 
 def fd_rop(f, x, v, eps=1e-6):
     return (f(x + eps * v) - f(x - eps * v)) / (2 * eps)
-
-
-def check_infer_shape(out, inputs, values):
-    """The op's ``infer_shape``, evaluated, equals the shape of the computed output."""
-    node = out.owner
-    in_shapes = [tuple(i.shape[d] for d in range(i.ndim)) for i in node.inputs]
-    shapes = node.op.infer_shape(node, in_shapes)
-    k = node.outputs.index(out)
-    symbolic = [T.as_tensor_variable(s) for s in shapes[k]]
-    f = theano.function(inputs, [out, *symbolic], on_unused_input="ignore")
-    actual, *inferred = f(*values)
-    assert tuple(int(s) for s in inferred) == actual.shape
 
 
 # ----------------------------------------------------------------------- activations
@@ -110,7 +94,7 @@ def test_activation_values(mode, name):
 def test_activation_grads(mode, name):
     fn, _ = ACTIVATIONS[name]
     xv = away_from(rng.normal(scale=3, size=(2, 3)), KINKS.get(name, ()))
-    vg(fn, [xv], mode=mode)
+    grad_check(fn, [xv], mode=mode)
 
 
 @pytest.mark.parametrize("name", ["sigmoid", "hard_sigmoid", "softsign", "relu", "elu", "selu",
@@ -132,7 +116,7 @@ def test_relu_with_tensor_alpha(mode):
     f = theano.function([x, a], nnet.relu(x, a), mode=mode)
     xv = rng.normal(size=6)
     np.testing.assert_allclose(f(xv, 0.3), np.where(xv > 0, xv, 0.3 * xv))
-    vg(lambda a: nnet.relu(T.constant(away_from(xv, (0,))), a), [np.array(0.2)], mode=mode)
+    grad_check(lambda a: nnet.relu(T.constant(away_from(xv, (0,))), a), [np.array(0.2)], mode=mode)
 
 
 def test_elu_has_no_overflow_in_gradient():
@@ -201,20 +185,22 @@ def test_softmax_float32(mode):
 @pytest.mark.parametrize("axis", [-1, 0, None])
 def test_softmax_grads(mode, axis):
     xv = rng.normal(size=(3, 4))
-    vg(lambda x: softmax(x, axis=axis), [xv], mode=mode)
-    vg(lambda x: logsoftmax(x, axis=axis), [xv], mode=mode)
+    grad_check(lambda x: softmax(x, axis=axis), [xv], mode=mode)
+    grad_check(lambda x: logsoftmax(x, axis=axis), [xv], mode=mode)
 
 
 def test_softmax_grad_op_grads(mode):
     # SoftmaxGrad's own gradient (used for second derivatives), on both inputs.
     dy, sm = rng.normal(size=(3, 4)), special.softmax(rng.normal(size=(3, 4)), axis=1)
-    vg(lambda a, b: SoftmaxGrad()(a, b), [dy, sm], mode=mode)
-    vg(lambda a, b: SoftmaxGrad(0)(a, b), [dy, sm], mode=mode)
+    grad_check(lambda a, b: SoftmaxGrad()(a, b), [dy, sm], mode=mode)
+    grad_check(lambda a, b: SoftmaxGrad(0)(a, b), [dy, sm], mode=mode)
 
 
 def test_softmax_second_derivative(mode):
     w = rng.normal(size=(2, 3))
-    vg(lambda x: T.grad(T.sum(softmax(x) ** 2 * w), x), [rng.normal(size=(2, 3))], mode=mode)
+    grad_check(
+        lambda x: T.grad(T.sum(softmax(x) ** 2 * w), x), [rng.normal(size=(2, 3))], mode=mode
+    )
 
 
 def test_softmax_with_bias(mode):
@@ -222,7 +208,7 @@ def test_softmax_with_bias(mode):
     f = theano.function([x, b], nnet.softmax_with_bias(x, b), mode=mode)
     xv, bv = rng.normal(size=(3, 4)), rng.normal(size=4)
     np.testing.assert_allclose(f(xv, bv), special.softmax(xv + bv, axis=1), rtol=1e-12)
-    vg(nnet.softmax_with_bias, [xv, bv], mode=mode)
+    grad_check(nnet.softmax_with_bias, [xv, bv], mode=mode)
 
 
 ROP_CASES = {
@@ -290,12 +276,14 @@ def test_crossentropy_grads(mode):
     pv = rng.uniform(0.2, 1.0, size=(3, 4))
     yv = np.array([1, 3, 0], dtype="int32")
     tv = rng.dirichlet(np.ones(4), size=3)
-    vg(lambda p: crossentropy_categorical_1hot(p, yv), [pv], mode=mode)
-    vg(lambda p: categorical_crossentropy(p, T.constant(tv)), [pv], mode=mode)
+    grad_check(lambda p: crossentropy_categorical_1hot(p, yv), [pv], mode=mode)
+    grad_check(lambda p: categorical_crossentropy(p, T.constant(tv)), [pv], mode=mode)
     # Second derivatives go through CrossentropyCategorical1HotGrad's own gradient.
-    vg(lambda p: T.grad(T.sum(crossentropy_categorical_1hot(p, yv) ** 2), p), [pv], mode=mode)
+    grad_check(
+        lambda p: T.grad(T.sum(crossentropy_categorical_1hot(p, yv) ** 2), p), [pv], mode=mode
+    )
     grad_op = nnet.crossentropy_categorical_1hot_grad
-    vg(lambda g, p: grad_op(g, p, yv), [rng.normal(size=3), pv], mode=mode)
+    grad_check(lambda g, p: grad_op(g, p, yv), [rng.normal(size=3), pv], mode=mode)
 
 
 def test_crossentropy_softmax_1hot(mode):
@@ -318,20 +306,27 @@ def test_crossentropy_softmax_1hot(mode):
 def test_crossentropy_softmax_grads(mode):
     xv, bv = rng.normal(size=(3, 4)), rng.normal(size=4)
     yv = np.array([1, 3, 0], dtype="int32")
-    vg(lambda x: crossentropy_softmax_1hot(x, yv)[0], [xv], mode=mode)
-    vg(lambda x: crossentropy_softmax_1hot(x, yv)[1], [xv], mode=mode)
+    grad_check(lambda x: crossentropy_softmax_1hot(x, yv)[0], [xv], mode=mode)
+    grad_check(lambda x: crossentropy_softmax_1hot(x, yv)[1], [xv], mode=mode)
     for k in (0, 1):
-        vg(lambda x, b, k=k: nnet.crossentropy_softmax_1hot_with_bias(x, b, yv)[k], [xv, bv],
-           mode=mode)  # fmt: skip
-    vg(lambda x: categorical_crossentropy(softmax(x), yv), [xv], mode=mode)
-    vg(lambda x: categorical_crossentropy(softmax(x), T.constant(np.eye(4)[yv])), [xv],
-       mode=mode)  # fmt: skip
+        grad_check(
+            lambda x, b, k=k: nnet.crossentropy_softmax_1hot_with_bias(x, b, yv)[k],
+            [xv, bv],
+            mode=mode,
+        )
+    grad_check(lambda x: categorical_crossentropy(softmax(x), yv), [xv], mode=mode)
+    grad_check(
+        lambda x: categorical_crossentropy(softmax(x), T.constant(np.eye(4)[yv])), [xv], mode=mode
+    )
     # Second derivatives: through CrossentropySoftmax1HotWithBiasDx's own gradient.
-    vg(lambda x: T.grad(T.sum(crossentropy_softmax_1hot(x, yv)[0] * x[:, 0] ** 2), x), [xv],
-       mode=mode)  # fmt: skip
+    grad_check(
+        lambda x: T.grad(T.sum(crossentropy_softmax_1hot(x, yv)[0] * x[:, 0] ** 2), x),
+        [xv],
+        mode=mode,
+    )
     dx = nnet.crossentropy_softmax_1hot_with_bias_dx
     sm = special.softmax(xv, axis=1)
-    vg(lambda dy, s: dx(dy, s, yv), [rng.normal(size=3), sm], mode=mode)
+    grad_check(lambda dy, s: dx(dy, s, yv), [rng.normal(size=3), sm], mode=mode)
 
 
 def test_binary_crossentropies(mode):
@@ -345,8 +340,8 @@ def test_binary_crossentropies(mode):
     np.testing.assert_allclose(bce, -(tv * np.log(ov) + (1 - tv) * np.log(1 - ov)))
     p = special.expit(zv)
     np.testing.assert_allclose(sbce, -(tv * np.log(p) + (1 - tv) * np.log(1 - p)), rtol=1e-10)
-    vg(lambda o, t: binary_crossentropy(o, t), [ov, tv], mode=mode)
-    vg(lambda z, t: sigmoid_binary_crossentropy(z, t), [away_from(zv, (0,)), tv], mode=mode)
+    grad_check(lambda o, t: binary_crossentropy(o, t), [ov, tv], mode=mode)
+    grad_check(lambda z, t: sigmoid_binary_crossentropy(z, t), [away_from(zv, (0,)), tv], mode=mode)
 
 
 # -------------------------------------------------------------------------- stability

@@ -21,7 +21,14 @@ import numpy as np
 from theano.compile.io import In, Out
 from theano.compile.mode import get_mode, run_phases
 from theano.configdefaults import config
-from theano.graph.basic import Constant, Variable, ancestors, clone_replace, graph_inputs
+from theano.graph.basic import (
+    Constant,
+    Variable,
+    alias_roots,
+    ancestors,
+    clone_replace,
+    graph_inputs,
+)
 from theano.graph.fg import FunctionGraph, MissingInputError
 from theano.graph.shared import Container, SharedVariable
 from theano.link.python import CallFrame, describe_failure, generate
@@ -63,7 +70,8 @@ def function(inputs, outputs=None, mode=None, updates=None, givens=None,
     if not isinstance(inputs, list | tuple):
         raise TypeError(f"theano.function: inputs must be a list, got {type(inputs).__name__}")
     # The collector would trace the many small graph objects a compile makes, again and
-    # again (twice the compile time on large graphs); they are freed by refcounting.
+    # again (twice the compile time on large graphs); the cycles among them (a variable
+    # and its Apply) are collected once, after the compile.
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -306,7 +314,7 @@ class FunctionMaker:
 
         for node in list(fg.toposort()):
             for destroyed in node.op.destroy_map.values():
-                roots = _alias_roots(node.inputs[destroyed[0]])
+                roots = alias_roots(node.inputs[destroyed[0]])
                 allowed = mutable | {shared_update_destroyer(fg, node)}
                 if not any(isinstance(r, Constant) or (r in fg.inputs and r not in allowed)
                            for r in roots):  # fmt: skip
@@ -336,9 +344,10 @@ class FunctionMaker:
         targets = {k: fg.inputs[j] for k, j in getattr(fg, "update_mapping", {}).items()}
         for k, var in enumerate(fg.outputs):
             borrow = k < self.n_outputs and self.outputs[k].borrow
-            roots = _alias_roots(var)
+            roots = alias_roots(var)
             if k in targets and roots == {targets[k]}:
-                templates.append("{}")  # an update computed in its own buffer
+                # An update computed in its own buffer (0-d values stay 0-d arrays).
+                templates.append("_asarray({})" if getattr(var.type, "ndim", None) == 0 else "{}")
                 continue
             alias = bool(roots & (protected | returned)) or any(
                 isinstance(r, Constant) for r in roots
@@ -359,17 +368,19 @@ class FunctionMaker:
         return Function(self)
 
     def _schedule(self):
-        """The nodes in evaluation order: topological, with the nodes that overwrite a
-        shared value (its update, in place) last, after every reader of the old value."""
+        """The nodes in evaluation order: topological, with the nodes that compute a
+        shared variable's update in its own buffer last, after every reader of the old
+        value (nothing reads their results but the update itself)."""
+        from theano.tensor.rewriting.inplace import shared_update_destroyer
+
         fg = self.fgraph
         order = fg.toposort()
-        last = [n for n in order if n.op.destroy_map
-                and any(r in fg.inputs for d in n.op.destroy_map.values()
-                        for r in _alias_roots(n.inputs[d[0]]))]  # fmt: skip
-        if not last:
+        self.deferred = [n for n in order
+                         if n.op.destroy_map and shared_update_destroyer(fg, n) is not None]  # fmt: skip
+        if not self.deferred:
             return order
-        moved = set(last)
-        return [n for n in order if n not in moved] + last
+        moved = set(self.deferred)
+        return [n for n in order if n not in moved] + self.deferred
 
     def reusable_buffers(self):
         """Variables whose buffer may be kept and overwritten by the next call.
@@ -382,7 +393,7 @@ class FunctionMaker:
         if self.__dict__.get("_reusable") is not None:
             return self._reusable
         fg = self.fgraph
-        roots_of = [_alias_roots(o) for o in fg.outputs]
+        roots_of = [alias_roots(o) for o in fg.outputs]
         shown = set().union(*roots_of) if roots_of else set()
         reusable = {v for n in self.nodes for v in n.outputs if v not in shown}
         for k, var in enumerate(fg.outputs[: self.n_outputs]):
@@ -397,7 +408,7 @@ class FunctionMaker:
         """The graph alone as a plain generated function (what ``f.source`` shows)."""
         fg = self.fgraph
         gf = generate(fg.inputs, fg.outputs, returns=self._return_templates(), nodes=self.nodes,
-                      reusable=self.reusable_buffers())  # fmt: skip
+                      reusable=self.reusable_buffers(), deferred=self.deferred)  # fmt: skip
         gf.fn.__globals__.update(_asarray=np.asarray, _array=np.array)
         return gf
 
@@ -411,27 +422,6 @@ def _without_inplace(op):
         props["inplace"] = False
         return type(op)(**props)
     return None
-
-
-def _alias_roots(var):
-    """The variables whose buffers ``var``'s value may be (following views and inplace ops)."""
-    roots, stack, seen = set(), [var], set()
-    while stack:
-        v = stack.pop()
-        if v in seen:
-            continue
-        seen.add(v)
-        node = v.owner
-        if node is None:
-            roots.add(v)
-            continue
-        k = node.outputs.index(v)
-        through = list(getattr(node.op, "view_map", {}).get(k, ()))
-        through += getattr(node.op, "destroy_map", {}).get(k, ())
-        if not through:
-            roots.add(v)
-        stack.extend(node.inputs[i] for i in through)
-    return roots
 
 
 # ----------------------------------------------------------------------------- Function
@@ -710,7 +700,7 @@ def _build_call(fn, override=None, install=True):
     for pre in (checks, trusted_pre):
         frame = CallFrame(header, [guard, *pre, *loads], epilogue, input_names, g, reserved)
         gf = generate(fg.inputs, fg.outputs, returns=templates, nodes=maker.nodes,
-                      reusable=maker.reusable_buffers(),
+                      reusable=maker.reusable_buffers(), deferred=maker.deferred,
                       override=override, frame=frame)  # fmt: skip
         graphs.append(gf)
         fns.append(gf.fn)

@@ -273,6 +273,28 @@ def io_toposort(ins: Iterable[Variable], outs: Iterable[Variable]) -> list[Apply
     return order
 
 
+def alias_roots(var: Variable) -> set:
+    """The variables whose buffers ``var``'s value may be: followed back through the
+    ops' ``view_map`` and ``destroy_map`` to values that own their buffer."""
+    roots, stack, seen = set(), [var], set()
+    while stack:
+        v = stack.pop()
+        if v in seen:
+            continue
+        seen.add(v)
+        node = v.owner
+        if node is None:
+            roots.add(v)
+            continue
+        k = node.outputs.index(v)
+        through = list(getattr(node.op, "view_map", {}).get(k, ()))
+        through += getattr(node.op, "destroy_map", {}).get(k, ())
+        if not through:
+            roots.add(v)
+        stack.extend(node.inputs[i] for i in through)
+    return roots
+
+
 def applys_between(ins, outs):
     return io_toposort(ins, outs)
 

@@ -55,8 +55,8 @@ class SharedVariable(Variable):
 
     def set_value(self, new_value, borrow=False):
         """Replace the value (copied unless ``borrow`` is true), checked against the type."""
-        if not borrow:
-            new_value = copy.deepcopy(new_value)
+        if not borrow or not getattr(getattr(new_value, "flags", None), "writeable", True):
+            new_value = copy.deepcopy(new_value)  # updates may write into the stored buffer
         self.container.value = new_value
 
     def clone(self):

@@ -46,7 +46,8 @@ class _Unsupported(Exception):
 
 
 def _build(comp, node):
-    g = {"_empty": np.empty, "_ravel": np.ravel, "_copyto": np.copyto}
+    g = {"_empty": np.empty, "_ravel": np.ravel, "_copyto": np.copyto,
+         "_shares": np.may_share_memory}  # fmt: skip
     names = [f"a{k}" for k in range(len(node.inputs))]
     arrays = [n for n, v in zip(names, node.inputs) if not all(v.broadcastable)]
     if not arrays:
@@ -110,7 +111,11 @@ def _build(comp, node):
             lines.append(f"    f_{name} = {name}.reshape(-1)")
         else:
             lines.append(f"    s_{name} = _ravel({name})[0]")
-    lines.append(f"    if out is None or out.shape != shape: out = _empty(shape, {out_dtype!r})")
+    alias = " or ".join(f"_shares(out, {a})" for a in arrays)
+    # A kept output buffer passed back in as an input (x = f(x) with borrow=True) would
+    # be overwritten while it is read: compute into a new one then.
+    lines.append(f"    if out is None or out.shape != shape or {alias}: "
+                 f"out = _empty(shape, {out_dtype!r})")  # fmt: skip
     lines.append("    o = out.reshape(-1)")
     for buf, dtype in buffers:
         lines.append(f"    {buf}_full = _empty({BLOCK}, {dtype!r})")

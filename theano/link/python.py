@@ -116,7 +116,7 @@ def _free_name(var, used):
 
 
 def generate(inputs, outputs, returns=None, fn_name="graph", nodes=None, override=None,
-             frame=None, reusable=()):  # fmt: skip
+             frame=None, reusable=(), deferred=()):  # fmt: skip
     """Generate and ``exec`` one function computing ``outputs`` from ``inputs``.
 
     Parameters
@@ -139,6 +139,9 @@ def generate(inputs, outputs, returns=None, fn_name="graph", nodes=None, overrid
         graph into ``Function.__call__`` this way, saving a call per call).
     reusable : set of Variable
         Values whose buffers may be kept between calls (`CodeContext.output_buffer`).
+    deferred : list of Apply
+        The trailing nodes that overwrite shared values: before the first of them runs,
+        every one's ``op.precheck`` lines run, so a call fails before any is written.
 
     0-d tensors travel as NumPy scalars inside the function: arithmetic on them is
     several times cheaper than on 0-d arrays, and results are the same.
@@ -181,7 +184,14 @@ def generate(inputs, outputs, returns=None, fn_name="graph", nodes=None, overrid
             return names[var]
         raise ValueError(f"the graph needs {var}, which is not computed before it is used")
 
+    deferred = list(deferred)
     for node in nodes:
+        if deferred and node is deferred[0]:
+            for later in deferred:
+                precheck = getattr(later.op, "precheck", None)
+                if precheck is not None:
+                    names_in = [name_of(v) for v in later.inputs]
+                    lines.extend(pad + ln for ln in precheck(later, names_in, ctx))
         inames = [name_of(v) for v in node.inputs]
         onames = []
         for out in node.outputs:

@@ -117,9 +117,19 @@ class _BlasOp(Op):
     def infer_shape(self, node, shapes):
         return [shapes[0]]
 
+    def precheck(self, node, inames, ctx):
+        """The shape check of the BLAS call, to run before any in-place update writes."""
+        check = ctx.ref(self.check_shapes, f"check_{type(self).__name__.lower()}")
+        return [f"{check}({', '.join(inames)})"]
+
 
 class Gemm(_BlasOp):
     """``Gemm(Z, a, X, Y, b) = b * Z + a * dot(X, Y)`` for matrices, scalars ``a``, ``b``."""
+
+    @staticmethod
+    def check_shapes(z, a, x, y, b):
+        if x.shape[1] != y.shape[0] or z.shape != (x.shape[0], y.shape[1]):
+            raise _mismatch("gemm", z, x, y)
 
     def make_node(self, z, a, x, y, b):
         z, a, x, y, b = _check(self, (z, a, x, y, b), (2, 0, 2, 2, 0))
@@ -140,6 +150,11 @@ class Gemm(_BlasOp):
 class Gemv(_BlasOp):
     """``Gemv(y, a, A, x, b) = b * y + a * dot(A, x)`` for a matrix ``A``, vectors ``x, y``."""
 
+    @staticmethod
+    def check_shapes(y, a, m, x, b):
+        if m.shape[1] != x.shape[0] or y.shape[0] != m.shape[0]:
+            raise _mismatch("gemv", y, m, x)
+
     def make_node(self, y, a, m, x, b):
         y, a, m, x, b = _check(self, (y, a, m, x, b), (1, 0, 2, 1, 0))
         return Apply(self, [y, a, m, x, b], [TensorType(y.dtype, (False,))()])
@@ -158,6 +173,11 @@ class Gemv(_BlasOp):
 
 class Ger(_BlasOp):
     """``Ger(A, a, x, y) = A + a * outer(x, y)``."""
+
+    @staticmethod
+    def check_shapes(m, a, x, y):
+        if m.shape != (x.shape[0], y.shape[0]):
+            raise _mismatch("ger", m, x, y)
 
     def make_node(self, m, a, x, y):
         m, a, x, y = _check(self, (m, a, x, y), (2, 0, 1, 1))

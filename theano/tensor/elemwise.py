@@ -287,14 +287,20 @@ class Elemwise(Op):
             and isinstance(ufunc, np.ufunc)
             and ufunc.nin == len(names)
         ):
-            # The ufunc writes straight into the destroyed input: no temporary.
+            # The ufunc writes straight into the destroyed input: no temporary. Shapes
+            # are checked first, so a refused call has overwritten nothing.
             ((_o, i),) = self.inplace_pattern
             args = ", ".join(names)
-            lines = [f"{onames[0]} = {ctx.ref(ufunc, ufunc.__name__)}({args}, out={inames[i]})"]
+            call = f"{onames[0]} = {ctx.ref(ufunc, ufunc.__name__)}({args}, out={inames[i]})"
+            return "\n".join([*self.precheck(node, inames, ctx), call])
         elif self.inplace_pattern:
             ((_o, i),) = self.inplace_pattern
-            lines = [f"{onames[0]} = {inames[i]}", f"{onames[0]}[...] = {expr}"]
+            lines = [*self.precheck(node, inames, ctx), f"{onames[0]} = {inames[i]}",
+                     f"{onames[0]}[...] = {expr}"]  # fmt: skip
+            return "\n".join(lines)
         else:
+            if expr in inames or isinstance(self.scalar_op, scalar.Identity | scalar.Real):
+                expr = f"{expr}.copy()"  # the value itself (or a view): a new array
             lines = [f"{onames[0]} = {expr}"]
             buffer = self.output_buffer(node, inames, onames[0], ctx)
             blocked = _blocked_kernel(node)
@@ -316,6 +322,14 @@ class Elemwise(Op):
                 lines = [*buffer[0], f"{onames[0]} = {call}"]
         lines.extend(self._broadcast_checks(node, inames, onames[0], ctx))
         return "\n".join(lines)
+
+    def precheck(self, node, inames, ctx):
+        """For an in-place node: checks that its inputs fit the buffer it overwrites,
+        to run before anything is written."""
+        if not self.inplace_pattern:
+            return []
+        ((_o, i),) = self.inplace_pattern
+        return self._broadcast_checks(node, inames, inames[i], ctx)
 
     @staticmethod
     def output_buffer(node, inames, oname, ctx):
@@ -355,7 +369,8 @@ class Elemwise(Op):
         inputs = [np.asarray(v, dtype=dtype) if k in upcast else v for k, v in enumerate(inputs)]
         with np.errstate(all="ignore"):
             out = self.scalar_op.impl(*inputs)
-        output_storage[0][0] = np.asarray(out, dtype=node.outputs[0].dtype)
+        shares = any(isinstance(i, np.ndarray) and np.may_share_memory(out, i) for i in inputs)
+        output_storage[0][0] = np.array(out, dtype=node.outputs[0].dtype, copy=shares or None)
 
     def infer_shape(self, node, shapes):
         nd = node.outputs[0].ndim
@@ -518,7 +533,7 @@ class CAReduce(Op):
         if not self._axes(node.inputs[0].ndim) and self.keepdims_pattern is None:
             if node.outputs[0].dtype != node.inputs[0].dtype:
                 return f"{onames[0]} = {inames[0]}.astype({node.outputs[0].dtype!r})"
-            return f"{onames[0]} = {inames[0]}"
+            return f"{onames[0]} = {inames[0]}.copy()"  # nothing reduced: still a new array
         return f"{onames[0]} = {self._call(node, inames[0], fname)}"
 
     def perform(self, node, inputs, output_storage):

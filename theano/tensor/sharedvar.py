@@ -29,7 +29,8 @@ def tensor_constructor(value, name=None, strict=False, allow_downcast=None, borr
     if broadcastable is None:
         broadcastable = (False,) * value.ndim
     ttype = TensorType(value.dtype, broadcastable)
-    stored = value if borrow else value.copy()
+    # Updates may run in the shared buffer: a read-only array is copied even when borrowed.
+    stored = value if borrow and value.flags.writeable else value.copy()
     return TensorSharedVariable(name=name, type=ttype, value=stored, strict=strict,
                                 allow_downcast=allow_downcast)  # fmt: skip
 

@@ -35,15 +35,7 @@ class NodeRewriter:
     def applies_to(self, op) -> bool:
         if not self.tracks:
             return True
-        # Comparing op instances by their props is slow; the answer is cached per op
-        # object (kept alive by the cache, so its id is not reused).
-        cache = self.__dict__.setdefault("_applies", {})
-        hit = cache.get(id(op))
-        if hit is not None and hit[0] is op:
-            return hit[1]
-        result = any(isinstance(op, t) if isinstance(t, type) else t == op for t in self.tracks)
-        cache[id(op)] = (op, result)
-        return result
+        return any(isinstance(op, t) if isinstance(t, type) else t == op for t in self.tracks)
 
     def __repr__(self):
         return f"NodeRewriter({self.name})"

@@ -40,8 +40,9 @@ def _elemwise_override(node, inames, onames, ctx):
     args = list(inames)
     if op.inplace_pattern:
         ((_, i),) = op.inplace_pattern
-        lines = [f"{onames[0]} = {name}({', '.join(args)}, out={inames[i]})"]
-        lines.extend(op._broadcast_checks(node, inames, onames[0], ctx))
+        # Shapes are checked before the kernel overwrites its input.
+        lines = [*op.precheck(node, inames, ctx),
+                 f"{onames[0]} = {name}({', '.join(args)}, out={inames[i]})"]  # fmt: skip
         return "\n".join(lines)
     buffer = op.output_buffer(node, inames, onames[0], ctx)
     if buffer is not None:

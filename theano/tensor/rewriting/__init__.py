@@ -10,7 +10,7 @@ from theano.graph.rewriting.basic import _select, equilibrium, merge
 from theano.tensor.rewriting.basic import constant_folding
 from theano.tensor.rewriting.canonicalize import CANONICALIZE
 from theano.tensor.rewriting.fusion import fuse_elemwise
-from theano.tensor.rewriting.inplace import elemwise_inplace, shared_update_inplace
+from theano.tensor.rewriting.inplace import inplace_phase, shared_update_inplace
 from theano.tensor.rewriting.specialize import SPECIALIZE
 from theano.tensor.rewriting.stabilize import STABILIZE
 
@@ -48,5 +48,5 @@ PHASES = {
     "stabilize": _equilibrium_phase("stabilize", STABILIZE),
     "specialize": _equilibrium_phase("specialize", SPECIALIZE),
     "fusion": _pass("fusion", fuse_elemwise),
-    "inplace": _pass("inplace", lambda fg: _both(fg, elemwise_inplace, shared_update_inplace)),
+    "inplace": _pass("inplace", lambda fg: _both(fg, inplace_phase, shared_update_inplace)),
 }

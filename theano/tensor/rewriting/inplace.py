@@ -1,16 +1,18 @@
 """The ``inplace`` phase: ops overwrite an input buffer that nothing reads afterwards.
 
-A buffer may be destroyed only when the value is an intermediate read by the
-destroying node alone, and, if it is a view, when every value it views is such an
-intermediate too: never a function input, shared value, constant or output. That
-single-reader rule also makes the order of evaluation irrelevant to correctness.
+An intermediate may be destroyed when it is read by the destroying node alone and,
+if it is a view, every value it views is such an intermediate too (never a function
+input, constant or output); that single-reader rule makes the order of evaluation
+irrelevant. One exception, `shared_update_inplace`: a shared variable's update may
+be computed in the variable's own buffer, because `FunctionMaker._schedule` runs
+those nodes after every other one and checks their shapes before the first writes.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from theano.graph.basic import Constant
+from theano.graph.basic import Constant, alias_roots
 from theano.graph.rewriting.basic import RewriteReport, replace_and_keep_names
 from theano.tensor import blas
 from theano.tensor.elemwise import Elemwise
@@ -73,7 +75,7 @@ def _inc_subtensor_inplace(fgraph, node):
     return node.op.inplace_version()(*node.inputs)
 
 
-def elemwise_inplace(fgraph) -> RewriteReport:
+def inplace_phase(fgraph) -> RewriteReport:
     """Let elementwise ufuncs, BLAS ops and subtensor increments write into an input
     nothing else reads."""
     report = RewriteReport("inplace")
@@ -110,35 +112,15 @@ def shared_update_destroyer(fgraph, node):
         return None
     shared = fgraph.inputs[mapping[k]]
     for i, other in enumerate(fgraph.outputs):
-        if i != k and shared in _view_roots(other):
+        if i != k and shared in alias_roots(other):
             return None
     return shared
 
 
-def _view_roots(var):
-    roots, stack, seen = set(), [var], set()
-    while stack:
-        v = stack.pop()
-        if v in seen:
-            continue
-        seen.add(v)
-        if v.owner is None:
-            roots.add(v)
-            continue
-        node = v.owner
-        k = node.outputs.index(v)
-        through = node.op.view_map.get(k) or node.op.destroy_map.get(k)
-        if not through:
-            roots.add(v)
-        else:
-            stack.extend(node.inputs[i] for i in through)
-    return roots
-
-
 def shared_update_inplace(fgraph) -> RewriteReport:
     """Updates like ``w - lr * dot(x.T, g)`` (one `Gemm`) or ``w * 0.9`` (a ufunc) write
-    into ``w``'s own buffer: the function commits updates only after everything else
-    ran, and the linker orders these nodes last, so no reader sees the new value early.
+    into ``w``'s own buffer: `FunctionMaker._schedule` runs these nodes last, so every
+    reader sees the old value, and their shape checks run before the first one writes.
     """
     report = RewriteReport("shared_update_inplace")
     updated = {fgraph.inputs[j] for j in getattr(fgraph, "update_mapping", {}).values()}
@@ -152,7 +134,7 @@ def shared_update_inplace(fgraph) -> RewriteReport:
             continue
         # Reading another updated shared value is fine only before any update runs.
         others = [v for v in node.inputs if v is not shared]
-        if any(_view_roots(v) & updated for v in others):
+        if any(alias_roots(v) & updated for v in others):
             continue
         position = node.inputs.index(shared)
         if isinstance(op, Elemwise):

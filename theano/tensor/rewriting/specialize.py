@@ -121,7 +121,7 @@ def gemm_from_sum(fgraph, node):
         dot_node = base.owner
         if dot_node is None or not isinstance(dot_node.op, Dot | blas.Dot22 | blas.Dot21):
             continue
-        if base.ndim != out.ndim or len(fgraph.clients.get(base, ())) != 1:
+        if base.type != out.type or len(fgraph.clients.get(base, ())) != 1:
             continue
         for j, (z_factors, z) in enumerate(terms):
             if j == i or z.type != out.type:

@@ -1,0 +1,94 @@
+"""Aliasing, scheduling and failure-atomicity cases found in review of the FAST_RUN paths."""
+
+import numpy as np
+import pytest
+
+import theano
+import theano.tensor as T
+from theano.link import blocked
+from theano.tensor import inplace
+
+
+@pytest.mark.parametrize("build", [
+    lambda x: T.tensor_copy(T.exp(x)),
+    lambda x: T.real(T.exp(x)),
+    lambda x: T.sum(T.exp(x), axis=[]),
+])  # fmt: skip
+def test_an_output_equal_to_an_intermediate_is_a_new_array(build, mode):
+    x = T.dvector("x")
+    f = theano.function([x], build(x), mode=mode)
+    first = f(np.zeros(3))
+    f(np.ones(3))
+    np.testing.assert_array_equal(first, [1.0, 1.0, 1.0])
+
+
+@pytest.mark.parametrize("build", [T.tensor_copy, T.real, lambda x: T.sum(x, axis=[])])
+def test_an_output_equal_to_an_input_is_a_copy(build, mode):
+    x = T.dvector("x")
+    a = np.ones(3)
+    assert not np.shares_memory(theano.function([x], build(x), mode=mode)(a), a)
+
+
+def test_output_showing_a_shared_value_is_the_old_value(mode):
+    w = theano.shared(np.ones(3))
+    f = theano.function([], T.real(w), updates={w: w * 2}, mode=mode)
+    np.testing.assert_array_equal(f(), [1.0, 1.0, 1.0])
+    assert not np.shares_memory(f(), w.get_value(borrow=True))
+
+
+def test_in_place_op_on_a_mutable_input_with_later_readers(mode):
+    x = T.dvector("x")
+    z = inplace.exp_inplace(x) * 2
+    f = theano.function([theano.In(x, mutable=True)], z, mode=mode, accept_inplace=True)
+    np.testing.assert_allclose(f(np.zeros(2)), [2.0, 2.0])
+
+
+@pytest.mark.parametrize("updates", [
+    lambda w1, w2, x: {w1: w1 + x},
+    lambda w1, w2, x: [(w1, w1 * 0.5), (w2, w2 + x)],
+    lambda w1, w2, x: [(w1, w1 * 0.5), (w2, w2 - 0.1 * T.dot(T.ones_like(w2).T, x[:1]))],
+])  # fmt: skip
+def test_a_refused_call_leaves_every_shared_value_unchanged(updates, mode):
+    x = T.dvector("x")
+    w1, w2 = theano.shared(np.ones(3), "w1"), theano.shared(np.ones(3), "w2")
+    if updates(w1, w2, x) is None:
+        return
+    f = theano.function([x], [], updates=updates(w1, w2, x), mode=mode,
+                        on_unused_input="ignore")  # fmt: skip
+    with pytest.raises(ValueError):
+        f(np.ones(4))
+    np.testing.assert_array_equal(w1.get_value(), np.ones(3))
+    np.testing.assert_array_equal(w2.get_value(), np.ones(3))
+
+
+def test_zero_d_shared_values_stay_0d_arrays(mode):
+    w, v = theano.shared(np.asarray(1.0)), theano.shared(np.asarray(2.0))
+    theano.function([], [], updates=[(w, w), (v, v + 0)], mode=mode)()
+    assert type(w.get_value(borrow=True)) is np.ndarray
+    assert type(v.get_value(borrow=True)) is np.ndarray
+
+
+def test_dot_of_a_broadcastable_row_is_not_a_gemm(mode):
+    z, y = T.dmatrix("z"), T.dmatrix("y")
+    r = T.drow("r")
+    f = theano.function([z, r, y], z + T.dot(r, y), mode=mode)
+    zv, rv, yv = np.ones((5, 3)), np.ones((1, 4)), np.ones((4, 3))
+    np.testing.assert_allclose(f(zv, rv, yv), zv + rv @ yv)
+
+
+def test_read_only_shared_value_can_be_updated(mode):
+    a = np.ones(3)
+    a.flags.writeable = False
+    w = theano.shared(a, borrow=True)
+    theano.function([], [], updates={w: w * 2}, mode=mode)()
+    np.testing.assert_array_equal(w.get_value(), [2.0, 2.0, 2.0])
+    np.testing.assert_array_equal(a, [1.0, 1.0, 1.0])
+
+
+def test_borrowed_output_passed_back_as_input(mode):
+    n = blocked.MIN_SIZE + 11
+    x, y, z = T.dvectors("x", "y", "z")
+    f = theano.function([x, y, z], theano.Out(T.exp(x) + y + z, borrow=True), mode=mode)
+    a, b, c = np.zeros(n), np.ones(n), np.ones(n)
+    r = f(a, b, c)
+    np.testing.assert_allclose(f(a, b, r), 1.0 + 1.0 + 3.0)

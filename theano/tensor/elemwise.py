@@ -265,10 +265,41 @@ class Elemwise(Op):
         return tuple(discrete)
 
     def py_code(self, node, inames, onames, ctx):
+        """The node's source: one NumPy expression, written into the destroyed input when
+        in place, else into a kept buffer or block by block where that pays."""
         upcast = self._upcast_inputs(node)
-        out = node.outputs[0]
+        names = self._argument_names(node, inames, upcast, ctx)
+        expr, same_dtype = self._expression(node, names, upcast, ctx)
+        ufunc = getattr(self.scalar_op, "ufunc", None)
+        # A ufunc whose NumPy result already has the graph's dtype can write with out=.
+        direct = same_dtype and isinstance(ufunc, np.ufunc) and ufunc.nin == len(names)
+        if self.inplace_pattern:
+            return self._inplace_code(node, inames, onames, names, expr, direct, ctx)
+        if expr in inames or isinstance(self.scalar_op, scalar.Identity | scalar.Real):
+            expr = f"{expr}.copy()"  # the value itself (or a view): a new array
+        lines = [f"{onames[0]} = {expr}"]
+        buffer = self.output_buffer(node, inames, onames[0], ctx)
+        blocked = _blocked_kernel(node)
+        if blocked is not None:
+            # Large arrays are computed block by block (see theano/link/blocked.py).
+            kernel = ctx.ref(blocked, "blocked")
+            out = f", out={buffer[1]}" if buffer else ""
+            lines = [*(buffer[0] if buffer else []),
+                     f"{onames[0]} = {kernel}({', '.join(inames)}{out})",
+                     f"if {onames[0]} is None: {onames[0]} = {expr}"]  # fmt: skip
+        elif buffer and direct and not upcast:
+            call = f"{ctx.ref(ufunc, ufunc.__name__)}({', '.join(names)}, out={buffer[1]})"
+            lines = [*buffer[0], f"{onames[0]} = {call}"]
+        lines.extend(self._broadcast_checks(node, inames, onames[0], ctx))
+        return "\n".join(lines)
+
+    def _argument_names(self, node, inames, upcast, ctx):
+        """The source of each argument: converted to the float result type, inlined as a
+        literal, or the input's name."""
+        out_dtype = node.outputs[0].dtype
+        asarray = ctx.ref(np.asarray, "asarray")
         names = [
-            f"{ctx.ref(np.asarray, 'asarray')}({n}, dtype={out.dtype!r})" if i in upcast
+            f"{asarray}({n}, dtype={out_dtype!r})" if i in upcast
             else self._literal(node, i) or n
             for i, n in enumerate(inames)
         ]  # fmt: skip
@@ -276,51 +307,28 @@ class Elemwise(Op):
             # Several literals together can change NumPy's result type
             # (np.where(c, 1.0, 0.0) is float64 where the graph says float32).
             names = [n if i in upcast else inames[i] for i, n in enumerate(names)]
+        return names
+
+    def _expression(self, node, names, upcast, ctx):
+        """``(expr, same_dtype)``: the scalar op's expression, cast to the graph's dtype
+        when NumPy's own result type differs (``same_dtype`` is False then)."""
+        out_dtype = node.outputs[0].dtype
         expr = self.scalar_op.py_expr(names, ctx)
-        same_dtype = str(self._numpy_dtype(node, upcast)) == out.dtype
+        same_dtype = str(self._numpy_dtype(node, upcast)) == out_dtype
         if not same_dtype:
-            expr = f"{ctx.ref(np.asarray, 'asarray')}({expr}).astype({out.dtype!r})"
-        ufunc = getattr(self.scalar_op, "ufunc", None)
-        if (
-            self.inplace_pattern
-            and same_dtype
-            and isinstance(ufunc, np.ufunc)
-            and ufunc.nin == len(names)
-        ):
-            # The ufunc writes straight into the destroyed input: no temporary. Shapes
-            # are checked first, so a refused call has overwritten nothing.
-            ((_o, i),) = self.inplace_pattern
-            args = ", ".join(names)
-            call = f"{onames[0]} = {ctx.ref(ufunc, ufunc.__name__)}({args}, out={inames[i]})"
-            return "\n".join([*self.precheck(node, inames, ctx), call])
-        elif self.inplace_pattern:
-            ((_o, i),) = self.inplace_pattern
-            lines = [*self.precheck(node, inames, ctx), f"{onames[0]} = {inames[i]}",
-                     f"{onames[0]}[...] = {expr}"]  # fmt: skip
-            return "\n".join(lines)
-        else:
-            if expr in inames or isinstance(self.scalar_op, scalar.Identity | scalar.Real):
-                expr = f"{expr}.copy()"  # the value itself (or a view): a new array
-            lines = [f"{onames[0]} = {expr}"]
-            buffer = self.output_buffer(node, inames, onames[0], ctx)
-            blocked = _blocked_kernel(node)
-            if blocked is not None:
-                # Large arrays are computed block by block (see theano/link/blocked.py).
-                kernel = ctx.ref(blocked, "blocked")
-                out = f", out={buffer[1]}" if buffer else ""
-                lines = [*(buffer[0] if buffer else []),
-                         f"{onames[0]} = {kernel}({', '.join(inames)}{out})",
-                         f"if {onames[0]} is None: {onames[0]} = {expr}"]  # fmt: skip
-            elif (
-                buffer
-                and same_dtype
-                and isinstance(ufunc, np.ufunc)
-                and ufunc.nin == len(names)
-                and not upcast
-            ):
-                call = f"{ctx.ref(ufunc, ufunc.__name__)}({', '.join(names)}, out={buffer[1]})"
-                lines = [*buffer[0], f"{onames[0]} = {call}"]
-        lines.extend(self._broadcast_checks(node, inames, onames[0], ctx))
+            expr = f"{ctx.ref(np.asarray, 'asarray')}({expr}).astype({out_dtype!r})"
+        return expr, same_dtype
+
+    def _inplace_code(self, node, inames, onames, names, expr, direct, ctx):
+        """Source writing the result into the destroyed input, after the shape checks (so
+        a refused call has overwritten nothing)."""
+        ((_o, i),) = self.inplace_pattern
+        if direct:  # the ufunc writes straight into the input: no temporary
+            ufunc = self.scalar_op.ufunc
+            call = f"{ctx.ref(ufunc, ufunc.__name__)}({', '.join(names)}, out={inames[i]})"
+            return "\n".join([*self.precheck(node, inames, ctx), f"{onames[0]} = {call}"])
+        lines = [*self.precheck(node, inames, ctx), f"{onames[0]} = {inames[i]}",
+                 f"{onames[0]}[...] = {expr}"]  # fmt: skip
         return "\n".join(lines)
 
     def precheck(self, node, inames, ctx):
@@ -364,7 +372,9 @@ class Elemwise(Op):
         return checks
 
     def perform(self, node, inputs, output_storage):
-        upcast = self._upcast_inputs(node)
+        upcast = getattr(node.tag, "elemwise_upcast", None)
+        if upcast is None:  # found once per node: it runs the op on sample arrays
+            upcast = node.tag.elemwise_upcast = self._upcast_inputs(node)
         dtype = node.outputs[0].dtype
         inputs = [np.asarray(v, dtype=dtype) if k in upcast else v for k, v in enumerate(inputs)]
         with np.errstate(all="ignore"):

@@ -590,11 +590,9 @@ _SUM_OUT = {"bool": "int64", "int8": "int64", "int16": "int64", "int32": "int64"
             "uint8": "uint64", "uint16": "uint64", "uint32": "uint64"}  # fmt: skip
 
 
-class Sum(CAReduce):
-    """Sum over ``axis``; integers accumulate and return in 64 bits, float32 in float64."""
-
-    numpy_fn = staticmethod(np.add.reduce)  # np.sum adds ~1 us of dispatch per call
-    label = "Sum"
+class _Accumulation(CAReduce):
+    """A reduction with an accumulation dtype: integers accumulate and return in 64
+    bits, float32 accumulates in float64 (Sum and Prod; neither is the other)."""
 
     def make_node(self, x):
         x = as_tensor_variable(x)
@@ -614,6 +612,13 @@ class Sum(CAReduce):
 
     def output_dtype(self, in_dtype):
         return self.dtype or _SUM_OUT.get(in_dtype, in_dtype)
+
+
+class Sum(_Accumulation):
+    """Sum over ``axis``; integers accumulate and return in 64 bits, float32 in float64."""
+
+    numpy_fn = staticmethod(np.add.reduce)  # np.sum adds ~1 us of dispatch per call
+    label = "Sum"
 
     def L_op(self, inputs, outputs, gz):
         (x,) = inputs
@@ -640,7 +645,7 @@ def _reduce_io(op, x):
     return [x], [TensorType(op.output_dtype(x.dtype), bcast)()]
 
 
-class Prod(Sum):
+class Prod(_Accumulation):
     """Product over ``axis``."""
 
     numpy_fn = staticmethod(np.multiply.reduce)
@@ -667,11 +672,8 @@ class Prod(Sum):
         return [_cast_grad(g, x)]
 
 
-class Max(CAReduce):
-    """Maximum over ``axis``; the gradient flows to every element equal to the maximum."""
-
-    numpy_fn = staticmethod(np.maximum.reduce)
-    label = "Max"
+class _Extremum(CAReduce):
+    """Max and Min: the gradient flows to every element equal to the result."""
 
     def L_op(self, inputs, outputs, gz):
         (x,) = inputs
@@ -680,7 +682,14 @@ class Max(CAReduce):
         return [_cast_grad(g, x)]
 
 
-class Min(Max):
+class Max(_Extremum):
+    """Maximum over ``axis``; the gradient flows to every element equal to the maximum."""
+
+    numpy_fn = staticmethod(np.maximum.reduce)
+    label = "Max"
+
+
+class Min(_Extremum):
     """Minimum over ``axis``."""
 
     numpy_fn = staticmethod(np.minimum.reduce)

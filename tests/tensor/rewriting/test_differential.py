@@ -334,3 +334,14 @@ def test_inc_subtensor_of_bool_with_int():
     except TypeError:
         return  # refused when the graph is built, naming the dtypes: fine too
     _both([b], [out], [np.array([False, True])])
+
+
+def test_prod_is_not_taken_for_a_sum():
+    """Prod subclassed Sum, so sum-only rewrites (sum of squares -> dot) fired on it."""
+    x = T.dcol("x")
+    outputs = [T.prod(T.sqr(x)), T.min(x * 2, axis=0)]
+    (prod, mn) = _declared([x], outputs, [np.array([[0.5], [2.0]])])
+    np.testing.assert_allclose(prod, 1.0)
+    np.testing.assert_allclose(mn, [1.0])
+    (empty, _) = _declared([x], outputs[:1] * 2, [np.zeros((0, 1))])
+    np.testing.assert_allclose(empty, 1.0)

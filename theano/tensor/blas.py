@@ -103,7 +103,9 @@ def _check(op, args, ndims):
 
 
 class _BlasOp(Op):
-    """Shared parts: the ``inplace`` flag, printing and the destroy map on input 0."""
+    """Shared parts: the ``inplace`` flag, printing, the destroy map on input 0, and the
+    call: ``run(<SciPy's routine>, *inputs, inplace)`` (a subclass sets ``routine``, the
+    BLAS routine's name, and ``run``, the ``run_*`` function above)."""
 
     __props__ = ("inplace",)
 
@@ -117,6 +119,15 @@ class _BlasOp(Op):
     def infer_shape(self, node, shapes):
         return [shapes[0]]
 
+    def py_code(self, node, inames, onames, ctx):
+        fn = ctx.ref(blas_function(self.routine, node.outputs[0].dtype), self.routine)
+        run = ctx.ref(self.run, f"run_{self.routine}")
+        return f"{onames[0]} = {run}({fn}, {', '.join(inames)}, {self.inplace})"
+
+    def perform(self, node, inputs, output_storage):
+        fn = blas_function(self.routine, node.outputs[0].dtype)
+        output_storage[0][0] = self.run(fn, *inputs, self.inplace)
+
     def precheck(self, node, inames, ctx):
         """The shape check of the BLAS call, to run before any in-place update writes."""
         check = ctx.ref(self.check_shapes, f"check_{type(self).__name__.lower()}")
@@ -125,6 +136,9 @@ class _BlasOp(Op):
 
 class Gemm(_BlasOp):
     """``Gemm(Z, a, X, Y, b) = b * Z + a * dot(X, Y)`` for matrices, scalars ``a``, ``b``."""
+
+    routine = "gemm"
+    run = staticmethod(run_gemm)
 
     @staticmethod
     def check_shapes(z, a, x, y, b):
@@ -135,20 +149,12 @@ class Gemm(_BlasOp):
         z, a, x, y, b = _check(self, (z, a, x, y, b), (2, 0, 2, 2, 0))
         return Apply(self, [z, a, x, y, b], [TensorType(z.dtype, (False, False))()])
 
-    def py_code(self, node, inames, onames, ctx):
-        fn = ctx.ref(blas_function("gemm", node.outputs[0].dtype), "gemm")
-        run = ctx.ref(run_gemm, "run_gemm")
-        z, a, x, y, b = inames
-        return f"{onames[0]} = {run}({fn}, {z}, {a}, {x}, {y}, {b}, {self.inplace})"
-
-    def perform(self, node, inputs, output_storage):
-        z, a, x, y, b = inputs
-        fn = blas_function("gemm", node.outputs[0].dtype)
-        output_storage[0][0] = run_gemm(fn, z, a, x, y, b, self.inplace)
-
 
 class Gemv(_BlasOp):
     """``Gemv(y, a, A, x, b) = b * y + a * dot(A, x)`` for a matrix ``A``, vectors ``x, y``."""
+
+    routine = "gemv"
+    run = staticmethod(run_gemv)
 
     @staticmethod
     def check_shapes(y, a, m, x, b):
@@ -159,20 +165,12 @@ class Gemv(_BlasOp):
         y, a, m, x, b = _check(self, (y, a, m, x, b), (1, 0, 2, 1, 0))
         return Apply(self, [y, a, m, x, b], [TensorType(y.dtype, (False,))()])
 
-    def py_code(self, node, inames, onames, ctx):
-        fn = ctx.ref(blas_function("gemv", node.outputs[0].dtype), "gemv")
-        run = ctx.ref(run_gemv, "run_gemv")
-        y, a, m, x, b = inames
-        return f"{onames[0]} = {run}({fn}, {y}, {a}, {m}, {x}, {b}, {self.inplace})"
-
-    def perform(self, node, inputs, output_storage):
-        y, a, m, x, b = inputs
-        fn = blas_function("gemv", node.outputs[0].dtype)
-        output_storage[0][0] = run_gemv(fn, y, a, m, x, b, self.inplace)
-
 
 class Ger(_BlasOp):
     """``Ger(A, a, x, y) = A + a * outer(x, y)``."""
+
+    routine = "ger"
+    run = staticmethod(run_ger)
 
     @staticmethod
     def check_shapes(m, a, x, y):
@@ -182,17 +180,6 @@ class Ger(_BlasOp):
     def make_node(self, m, a, x, y):
         m, a, x, y = _check(self, (m, a, x, y), (2, 0, 1, 1))
         return Apply(self, [m, a, x, y], [TensorType(m.dtype, (False, False))()])
-
-    def py_code(self, node, inames, onames, ctx):
-        fn = ctx.ref(blas_function("ger", node.outputs[0].dtype), "ger")
-        run = ctx.ref(run_ger, "run_ger")
-        m, a, x, y = inames
-        return f"{onames[0]} = {run}({fn}, {m}, {a}, {x}, {y}, {self.inplace})"
-
-    def perform(self, node, inputs, output_storage):
-        m, a, x, y = inputs
-        fn = blas_function("ger", node.outputs[0].dtype)
-        output_storage[0][0] = run_ger(fn, m, a, x, y, self.inplace)
 
 
 class Dot22(Op):

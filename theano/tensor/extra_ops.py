@@ -19,6 +19,7 @@ from theano.tensor.basic import as_tensor_variable, constant
 from theano.tensor.broadcast import squeeze
 from theano.tensor.creation import _int_scalar, _vector_length, arange, zeros
 from theano.tensor.elemwise import _cast_grad, dimshuffle
+from theano.tensor.sort import _ScatterAdd
 from theano.tensor.type import TensorType
 
 _INT_DTYPES = scalar.INT_DTYPES + scalar.UINT_DTYPES
@@ -282,36 +283,15 @@ class _Take(Op):
         return [None if eval_points[0] is None else self(eval_points[0], inputs[1])]
 
 
-class _TakeGrad(Op):
+class _TakeGrad(_ScatterAdd):
     """Zeros shaped like ``x`` with the slices of ``g`` added at ``indices`` along ``axis``
     (the transpose of `_Take`; repeated indices accumulate)."""
 
-    __props__ = ("axis",)
+    def _index(self, indices):
+        return (slice(None),) * self.axis + (indices,)
 
-    def __init__(self, axis):
-        self.axis = int(axis)
-
-    def make_node(self, x, g, indices):
-        x, g, indices = (as_tensor_variable(v) for v in (x, g, indices))
-        return Apply(self, [x, g, indices], [TensorType(g.dtype, x.broadcastable)()])
-
-    def perform(self, node, inputs, output_storage):
-        x, g, indices = inputs
-        out = np.zeros(np.shape(x), dtype=node.outputs[0].dtype)
-        np.add.at(out, (slice(None),) * self.axis + (indices,), g)
-        output_storage[0][0] = out
-
-    def infer_shape(self, node, shapes):
-        return [shapes[0]]
-
-    def connection_pattern(self, node):
-        return [[False], [True], [False]]
-
-    def L_op(self, inputs, outputs, gz):
-        return [DisconnectedType()(), _Take(self.axis)(gz[0], inputs[2]), DisconnectedType()()]
-
-    def R_op(self, inputs, eval_points):
-        return [None if eval_points[1] is None else self(inputs[0], eval_points[1], inputs[2])]
+    def _take_op(self):
+        return _Take(self.axis)
 
 
 class _FlatNonzero(Op):

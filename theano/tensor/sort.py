@@ -48,8 +48,9 @@ def _static_axis(axis, what):
     return int(axis.data)
 
 
-class SortOp(Op):
-    """``numpy.sort(a, axis, kind, order)``; the axis is the node's second input."""
+class _SortBase(Op):
+    """What `SortOp` and `ArgSortOp` share: the ``numpy.sort`` options and an output
+    shaped like the input."""
 
     __props__ = ("kind", "order")
 
@@ -59,6 +60,13 @@ class SortOp(Op):
 
     def __str__(self):
         return f"{type(self).__name__}{{{self.kind}, {self.order}}}"
+
+    def infer_shape(self, node, shapes):
+        return [shapes[0]]
+
+
+class SortOp(_SortBase):
+    """``numpy.sort(a, axis, kind, order)``; the axis is the node's second input."""
 
     def make_node(self, input, axis=-1):
         a, axis = _axis_input(input, axis, "sort")
@@ -72,9 +80,6 @@ class SortOp(Op):
     def perform(self, node, inputs, output_storage):
         a, axis = inputs
         output_storage[0][0] = np.sort(a, int(axis), kind=self.kind, order=self.order)
-
-    def infer_shape(self, node, shapes):
-        return [shapes[0]]
 
     def connection_pattern(self, node):
         return [[True], [False]]
@@ -97,17 +102,8 @@ class SortOp(Op):
         return [TakeAlongAxis(_static_axis(axis, "R_op of sort"))(eval_points[0], idx)]
 
 
-class ArgSortOp(Op):
+class ArgSortOp(_SortBase):
     """``numpy.argsort(a, axis, kind, order)`` as int64; not differentiable."""
-
-    __props__ = ("kind", "order")
-
-    def __init__(self, kind="quicksort", order=None):
-        self.kind = kind
-        self.order = order
-
-    def __str__(self):
-        return f"{type(self).__name__}{{{self.kind}, {self.order}}}"
 
     def make_node(self, input, axis=-1):
         a, axis = _axis_input(input, axis, "argsort")
@@ -122,9 +118,6 @@ class ArgSortOp(Op):
         a, axis = inputs
         out = np.argsort(a, int(axis), kind=self.kind, order=self.order)
         output_storage[0][0] = out.astype("int64")
-
-    def infer_shape(self, node, shapes):
-        return [shapes[0]]
 
     def connection_pattern(self, node):
         return [[False], [False]]
@@ -194,14 +187,24 @@ class TakeAlongAxis(Op):
         return [None if eval_points[0] is None else self(eval_points[0], inputs[1])]
 
 
-class ScatterAlongAxis(Op):
-    """Zeros shaped like ``x`` with ``g`` added at ``indices`` along ``axis`` (the
-    transpose of `TakeAlongAxis`; repeated indices accumulate)."""
+class _ScatterAdd(Op):
+    """Zeros shaped like ``x`` with ``g`` added at the positions that ``indices`` pick
+    along ``axis`` (repeated positions accumulate): the transpose of a gather op.
+
+    A subclass says how ``indices`` become a NumPy index (`_index`) and which gather op it
+    transposes (`_take_op`, its gradient).
+    """
 
     __props__ = ("axis",)
 
     def __init__(self, axis):
         self.axis = int(axis)
+
+    def _index(self, indices):
+        raise NotImplementedError(f"{type(self).__name__}._index")
+
+    def _take_op(self):
+        raise NotImplementedError(f"{type(self).__name__}._take_op")
 
     def make_node(self, x, g, indices):
         x, g, indices = (as_tensor_variable(v) for v in (x, g, indices))
@@ -210,7 +213,7 @@ class ScatterAlongAxis(Op):
     def perform(self, node, inputs, output_storage):
         x, g, indices = inputs
         out = np.zeros(np.shape(x), dtype=node.outputs[0].dtype)
-        np.add.at(out, _ogrid_index(indices, self.axis), g)
+        np.add.at(out, self._index(indices), g)
         output_storage[0][0] = out
 
     def infer_shape(self, node, shapes):
@@ -220,11 +223,21 @@ class ScatterAlongAxis(Op):
         return [[False], [True], [False]]
 
     def L_op(self, inputs, outputs, gz):
-        return [DisconnectedType()(), TakeAlongAxis(self.axis)(gz[0], inputs[2]),
-                DisconnectedType()()]  # fmt: skip
+        return [DisconnectedType()(), self._take_op()(gz[0], inputs[2]), DisconnectedType()()]
 
     def R_op(self, inputs, eval_points):
         return [None if eval_points[1] is None else self(inputs[0], eval_points[1], inputs[2])]
+
+
+class ScatterAlongAxis(_ScatterAdd):
+    """Zeros shaped like ``x`` with ``g`` added at ``indices`` along ``axis`` (the
+    transpose of `TakeAlongAxis`; repeated indices accumulate)."""
+
+    def _index(self, indices):
+        return _ogrid_index(indices, self.axis)
+
+    def _take_op(self):
+        return TakeAlongAxis(self.axis)
 
 
 # ----------------------------------------------------------------------------- top-k

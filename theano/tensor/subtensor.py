@@ -144,14 +144,49 @@ def _sum_to(g, like):
 # ------------------------------------------------------------------------- Subtensor
 
 
-class Subtensor(Op):
-    """``x[idx]`` with integers and slices (a view of ``x``)."""
+class _IndexingOp(Op):
+    """What reading ``x[idx]`` ops share: ``x`` is the only input a gradient flows to, and the
+    gradient is the matching increment op (``_inc_op``) applied to zeros."""
 
     __props__ = ("idx_list",)
-    view_map = {0: [0]}
 
     def __init__(self, idx_list):
         self.idx_list = _normalize_entries(idx_list)
+
+    def _inc_op(self):
+        """The op that adds a value into ``x[idx]`` for this op's index."""
+        raise NotImplementedError(f"{type(self).__name__}._inc_op")
+
+    def py_code(self, node, inames, onames, ctx):
+        idx = _index_source(self.idx_list, _literal_names(node, inames, 1))
+        return f"{onames[0]} = {inames[0]}[{idx}]"
+
+    def perform(self, node, inputs, output_storage):
+        x, *idx = inputs
+        output_storage[0][0] = np.asarray(x[_index_values(self.idx_list, idx)])
+
+    def connection_pattern(self, node):
+        return [[True]] + [[False]] * (len(node.inputs) - 1)
+
+    def L_op(self, inputs, outputs, gz):
+        from theano.tensor.math import zeros_like
+
+        x, *idx = inputs
+        if x.dtype in scalar.DISCRETE_DTYPES:
+            return [_zeros_grad(x)] + [DisconnectedType()() for _ in idx]
+        gx = self._inc_op()(zeros_like(x), gz[0], *idx)
+        return [gx] + [DisconnectedType()() for _ in idx]
+
+    def R_op(self, inputs, eval_points):
+        if eval_points[0] is None:
+            return [None]
+        return [self(eval_points[0], *inputs[1:])]
+
+
+class Subtensor(_IndexingOp):
+    """``x[idx]`` with integers and slices (a view of ``x``)."""
+
+    view_map = {0: [0]}
 
     def __str__(self):
         parts = []
@@ -171,14 +206,6 @@ class Subtensor(Op):
         bcast = _out_broadcastable(self.idx_list, x)
         return Apply(self, [x, *index_inputs], [TensorType(x.dtype, bcast)()])
 
-    def py_code(self, node, inames, onames, ctx):
-        idx = _index_source(self.idx_list, _literal_names(node, inames, 1))
-        return f"{onames[0]} = {inames[0]}[{idx}]"
-
-    def perform(self, node, inputs, output_storage):
-        x, *idx = inputs
-        output_storage[0][0] = np.asarray(x[_index_values(self.idx_list, idx)])
-
     def infer_shape(self, node, shapes):
         xshape = shapes[0]
         names = iter(node.inputs[1:])
@@ -195,22 +222,8 @@ class Subtensor(Op):
             out.append(_slice_length(n, start, stop, step))
         return [tuple(out)]
 
-    def connection_pattern(self, node):
-        return [[True]] + [[False]] * (len(node.inputs) - 1)
-
-    def L_op(self, inputs, outputs, gz):
-        from theano.tensor.math import zeros_like
-
-        x, *idx = inputs
-        if x.dtype in scalar.DISCRETE_DTYPES:
-            return [_zeros_grad(x)] + [DisconnectedType()() for _ in idx]
-        gx = IncSubtensor(self.idx_list)(zeros_like(x), gz[0], *idx)
-        return [gx] + [DisconnectedType()() for _ in idx]
-
-    def R_op(self, inputs, eval_points):
-        if eval_points[0] is None:
-            return [None]
-        return [self(eval_points[0], *inputs[1:])]
+    def _inc_op(self):
+        return IncSubtensor(self.idx_list)
 
 
 def _slice_length(n, start, stop, step):
@@ -252,11 +265,37 @@ def _inc_str(op):
     )
 
 
-class IncSubtensor(Op):
+class _IncIndexingOp(Op):
+    """What the ops writing ``y`` into (a copy of) ``x[idx]`` share: the shape of ``x``, and
+    gradients through ``read_op`` (the op reading ``x[idx]`` for the same index) and this
+    op's own class with ``set_instead_of_inc=True``."""
+
+    read_op: type
+
+    def infer_shape(self, node, shapes):
+        return [shapes[0]]
+
+    def connection_pattern(self, node):
+        return [[True], [True]] + [[False]] * (len(node.inputs) - 2)
+
+    def L_op(self, inputs, outputs, gz):
+        x, y, *idx = inputs
+        g = gz[0]
+        set_op = type(self)(self.idx_list, set_instead_of_inc=True)
+        gx = _inc_grad_x(self.set_instead_of_inc, x, y, g, lambda a, b: set_op(a, b, *idx))
+        gy = _sum_to(self.read_op(self.idx_list)(g, *idx), y)
+        return [gx, gy] + [DisconnectedType()() for _ in idx]
+
+    def R_op(self, inputs, eval_points):
+        return _inc_r_op(self, inputs, eval_points)
+
+
+class IncSubtensor(_IncIndexingOp):
     """A copy of ``x`` with ``y`` added to (or, with ``set_instead_of_inc``, written into)
     ``x[idx]``."""
 
     __props__ = ("idx_list", "set_instead_of_inc", "inplace")
+    read_op = Subtensor
 
     def __init__(self, idx_list, set_instead_of_inc=False, inplace=False):
         self.idx_list = _normalize_entries(idx_list)
@@ -294,23 +333,6 @@ class IncSubtensor(Op):
         else:
             out[index] += y
         output_storage[0][0] = out
-
-    def infer_shape(self, node, shapes):
-        return [shapes[0]]
-
-    def connection_pattern(self, node):
-        return [[True], [True]] + [[False]] * (len(node.inputs) - 2)
-
-    def L_op(self, inputs, outputs, gz):
-        x, y, *idx = inputs
-        g = gz[0]
-        gx = _inc_grad_x(self.set_instead_of_inc, x, y, g,
-                         lambda a, b: IncSubtensor(self.idx_list, True)(a, b, *idx))  # fmt: skip
-        gy = _sum_to(Subtensor(self.idx_list)(g, *idx), y)
-        return [gx, gy] + [DisconnectedType()() for _ in idx]
-
-    def R_op(self, inputs, eval_points):
-        return _inc_r_op(self, inputs, eval_points)
 
 
 def _inc_grad_x(set_, x, y, g, set_op):
@@ -504,17 +526,12 @@ def _advanced_aligned(advanced, adv_ndim):
     return cols
 
 
-class AdvancedSubtensor(Op):
+class AdvancedSubtensor(_IndexingOp):
     """``x[idx]`` with integer arrays, boolean masks, integers and slices mixed (a copy).
 
     The integer arrays broadcast together (a mask counts as the integer arrays of its
     ``nonzero()``); their dimensions are placed by NumPy's rule.
     """
-
-    __props__ = ("idx_list",)
-
-    def __init__(self, idx_list):
-        self.idx_list = _normalize_entries(idx_list)
 
     def __str__(self):
         return "AdvancedSubtensor"
@@ -536,14 +553,6 @@ class AdvancedSubtensor(Op):
                 _, d, e, _bounds = t
                 bcast.append(x.broadcastable[d] and (e is None or not any(e[1:])))
         return Apply(self, [x, *index_inputs], [TensorType(x.dtype, bcast)()])
-
-    def py_code(self, node, inames, onames, ctx):
-        idx = _index_source(self.idx_list, _literal_names(node, inames, 1))
-        return f"{onames[0]} = {inames[0]}[{idx}]"
-
-    def perform(self, node, inputs, output_storage):
-        x, *idx = inputs
-        output_storage[0][0] = np.asarray(x[_index_values(self.idx_list, idx)])
 
     def infer_shape(self, node, shapes):
         from theano.tensor.math import cast, eq, switch
@@ -572,29 +581,16 @@ class AdvancedSubtensor(Op):
             out.append(length)
         return [tuple(out)]
 
-    def connection_pattern(self, node):
-        return [[True]] + [[False]] * (len(node.inputs) - 1)
-
-    def L_op(self, inputs, outputs, gz):
-        from theano.tensor.math import zeros_like
-
-        x, *idx = inputs
-        if x.dtype in scalar.DISCRETE_DTYPES:
-            return [_zeros_grad(x)] + [DisconnectedType()() for _ in idx]
-        gx = AdvancedIncSubtensor(self.idx_list)(zeros_like(x), gz[0], *idx)
-        return [gx] + [DisconnectedType()() for _ in idx]
-
-    def R_op(self, inputs, eval_points):
-        if eval_points[0] is None:
-            return [None]
-        return [self(eval_points[0], *inputs[1:])]
+    def _inc_op(self):
+        return AdvancedIncSubtensor(self.idx_list)
 
 
-class AdvancedIncSubtensor(Op):
+class AdvancedIncSubtensor(_IncIndexingOp):
     """A copy of ``x`` with ``y`` added to (or written into) ``x[idx]`` for any advanced
     index; repeated positions accumulate (``np.add.at``)."""
 
     __props__ = ("idx_list", "inplace", "set_instead_of_inc")
+    read_op = AdvancedSubtensor
 
     def __init__(self, idx_list, inplace=False, set_instead_of_inc=False):
         self.idx_list = _normalize_entries(idx_list)
@@ -635,23 +631,6 @@ class AdvancedIncSubtensor(Op):
         else:
             np.add.at(out, index, y)
         output_storage[0][0] = out
-
-    def infer_shape(self, node, shapes):
-        return [shapes[0]]
-
-    def connection_pattern(self, node):
-        return [[True], [True]] + [[False]] * (len(node.inputs) - 2)
-
-    def L_op(self, inputs, outputs, gz):
-        x, y, *idx = inputs
-        g = gz[0]
-        set_op = AdvancedIncSubtensor(self.idx_list, set_instead_of_inc=True)
-        gx = _inc_grad_x(self.set_instead_of_inc, x, y, g, lambda a, b: set_op(a, b, *idx))
-        gy = _sum_to(AdvancedSubtensor(self.idx_list)(g, *idx), y)
-        return [gx, gy] + [DisconnectedType()() for _ in idx]
-
-    def R_op(self, inputs, eval_points):
-        return _inc_r_op(self, inputs, eval_points)
 
 
 advanced_subtensor1 = AdvancedSubtensor1()

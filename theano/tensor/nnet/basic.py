@@ -221,6 +221,15 @@ class _AxisOp(_KernelOp):
         name = type(self).__name__
         return name if self.axis == -1 else f"{name}{{axis={self.axis}}}"
 
+    # The defaults: one float input, an output of the same type and shape.
+    def make_node(self, x):
+        x = _as_float(as_tensor_variable(x), str(self))
+        _check_axis(self.axis, x, str(self))
+        return Apply(self, [x], [x.type()])
+
+    def infer_shape(self, node, shapes):
+        return [shapes[0]]
+
 
 class Softmax(_AxisOp):
     """``exp(x) / sum(exp(x), axis)``, computed shifted by the maximum (never overflows).
@@ -229,14 +238,6 @@ class Softmax(_AxisOp):
     """
 
     kernel = staticmethod(_softmax_kernel)
-
-    def make_node(self, x):
-        x = _as_float(as_tensor_variable(x), str(self))
-        _check_axis(self.axis, x, str(self))
-        return Apply(self, [x], [x.type()])
-
-    def infer_shape(self, node, shapes):
-        return [shapes[0]]
 
     def L_op(self, inputs, outputs, gz):
         (x,), (sm,), (g,) = inputs, outputs, gz
@@ -255,14 +256,6 @@ class LogSoftmax(_AxisOp):
     """
 
     kernel = staticmethod(_logsoftmax_kernel)
-
-    def make_node(self, x):
-        x = _as_float(as_tensor_variable(x), str(self))
-        _check_axis(self.axis, x, str(self))
-        return Apply(self, [x], [x.type()])
-
-    def infer_shape(self, node, shapes):
-        return [shapes[0]]
 
     def L_op(self, inputs, outputs, gz):
         (x,), (out,), (g,) = inputs, outputs, gz

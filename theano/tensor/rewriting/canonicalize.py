@@ -301,15 +301,14 @@ def _factors(fgraph, node):
     return num, den, negate
 
 
-def _is_product(var, c, factors):
-    """Whether ``var`` already is ``mul(c, *factors)`` (``c`` None: no constant)."""
-    n = len(factors) + (c is not None)
-    if n == 0:
-        return _const_leaf(var) == 1
+def _is_flat(var, kind, c, items):
+    """Whether ``var`` already is the ``kind`` node (``scalar.Mul``, ``scalar.Add``) of
+    ``c`` and ``items`` in any order, or the single one of them (never when there is none)."""
+    n = len(items) + (c is not None)
     if n == 1:
-        return var is factors[0] if factors else _const_leaf(var) == c
+        return var is items[0] if items else _const_leaf(var) == c
     node = var.owner
-    if _kind(node) is not scalar.Mul or len(node.inputs) != n:
+    if n == 0 or _kind(node) is not kind or len(node.inputs) != n:
         return False
     ins = list(node.inputs)
     if c is not None:
@@ -317,7 +316,28 @@ def _is_product(var, c, factors):
         if len(consts) != 1 or _const_leaf(consts[0]) != c:
             return False
         ins.remove(consts[0])
-    return _same_list(ins, factors)
+    return _same_list(ins, items)
+
+
+def _cancel(ups, downs):
+    """Remove each variable found in both ``ups`` and ``downs`` (once per pair, in place);
+    return the removed ones. Possible constants never cancel (NaN - NaN is not 0)."""
+    removed = []
+    for d in [v for v in downs if not _maybe_constant(v)]:
+        for i, u in enumerate(ups):
+            if u is d:
+                del ups[i]
+                downs.remove(d)
+                removed.append(d)
+                break
+    return removed
+
+
+def _is_product(var, c, factors):
+    """Whether ``var`` already is ``mul(c, *factors)`` (``c`` None: no constant)."""
+    if c is None and not factors:
+        return _const_leaf(var) == 1
+    return _is_flat(var, scalar.Mul, c, factors)
 
 
 @node_rewriter([Elemwise(scalar.mul), Elemwise(scalar.true_div)])
@@ -335,14 +355,7 @@ def mul_canonizer(fgraph, node):
         return None
     num, den, negate = _factors(fgraph, node)
     consts, num_vars, den_vars = _split_constants(num, den)
-    removed = []
-    for d in [v for v in den_vars if not _maybe_constant(v)]:  # (NaN must not cancel)
-        for i, n in enumerate(num_vars):
-            if n is d:
-                del num_vars[i]
-                den_vars.remove(d)
-                removed.append(d)
-                break
+    removed = _cancel(num_vars, den_vars)
     c = None
     if len(consts) == 1 and consts[0][1] and not negate:
         c = consts[0][0].item()  # the common case, without NumPy arithmetic
@@ -422,19 +435,7 @@ def _terms(fgraph, node):
 
 def _is_sum(var, c, terms):
     """Whether ``var`` already is ``add(c, *terms)`` (``c`` None: no constant)."""
-    n = len(terms) + (c is not None)
-    if n == 1:
-        return var is terms[0] if terms else _const_leaf(var) == c
-    node = var.owner
-    if n == 0 or _kind(node) is not scalar.Add or len(node.inputs) != n:
-        return False
-    ins = list(node.inputs)
-    if c is not None:
-        consts = [i for i in ins if _const_leaf(i) is not None]
-        if len(consts) != 1 or _const_leaf(consts[0]) != c:
-            return False
-        ins.remove(consts[0])
-    return _same_list(ins, terms)
+    return _is_flat(var, scalar.Add, c, terms)
 
 
 @node_rewriter([Elemwise(scalar.add), Elemwise(scalar.sub)])
@@ -450,14 +451,7 @@ def add_canonizer(fgraph, node):
         return None
     pos, negs = _terms(fgraph, node)
     consts, pos_vars, neg_vars = _split_constants(pos, negs)
-    removed = []
-    for d in [v for v in neg_vars if not _maybe_constant(v)]:  # (NaN must not cancel)
-        for i, p in enumerate(pos_vars):
-            if p is d:
-                del pos_vars[i]
-                neg_vars.remove(d)
-                removed.append(d)
-                break
+    removed = _cancel(pos_vars, neg_vars)
     # Constants merge into one term; it stays subtracted when all were (``exp(x) - 1``
     # keeps its form for the stabilize phase).
     c = None

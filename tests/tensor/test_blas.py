@@ -185,3 +185,13 @@ def test_sum_of_squares_is_one_dot(mode):
     np.testing.assert_allclose(f(v), np.sum(v**2), rtol=1e-14)
     np.testing.assert_allclose(f(v.T), np.sum(v**2), rtol=1e-14)  # a non-contiguous x
     assert ("dot" in str(f.maker.fgraph.toposort())) == (mode == "FAST_RUN")
+
+
+def test_fill_of_a_computed_value_needs_only_its_shape(mode):
+    z = T.dmatrix("z")
+    out = T.zeros_like(T.nnet.logsoftmax(z)) + T.second(T.nnet.softmax(z), 2.0)
+    f = theano.function([z], out, mode=mode)
+    np.testing.assert_array_equal(f(np.ones((2, 3))), np.full((2, 3), 2.0))
+    ops = {type(n.op).__name__ for n in f.maker.fgraph.toposort()}
+    if mode == "FAST_RUN":
+        assert "LogSoftmax" not in ops and "Softmax" not in ops

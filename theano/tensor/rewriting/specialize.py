@@ -205,4 +205,31 @@ def sum_of_squares(fgraph, node):
     return [new] if new.type == out.type else None
 
 
-SPECIALIZE = (gemm_from_sum, dot_to_dot22, pow_by_multiplication, sum_of_squares)
+@node_rewriter([Elemwise(scalar.second)])
+def fill_from_shape(fgraph, node):
+    """``second(x, v) → alloc(v, *shape(x))`` for a broadcastable ``v`` and a computed
+    ``x``, with the shape from ``x``'s op (``infer_shape``): ``x`` itself need not be
+    computed (``T.grad`` fills ``zeros_like(log_softmax(z))`` this way).
+    """
+    x, v = node.inputs
+    out = node.outputs[0]
+    producer = x.owner
+    if producer is None or isinstance(producer.op, Elemwise) or out.ndim == 0:
+        return None
+    if not all(v.broadcastable) or v.ndim > x.ndim or v.dtype != out.dtype:
+        return None
+    if x.broadcastable != out.broadcastable:
+        return None
+    from theano.tensor.shape import alloc, shape_i
+
+    in_shapes = [[shape_i(i, d) for d in range(i.ndim)] if hasattr(i.type, "ndim") else None
+                 for i in producer.inputs]  # fmt: skip
+    try:
+        shapes = producer.op.infer_shape(producer, in_shapes)
+    except (NotImplementedError, TypeError, AttributeError, IndexError):
+        return None
+    new = alloc(v, *shapes[producer.outputs.index(x)])
+    return [new] if new.type == out.type else None
+
+
+SPECIALIZE = (fill_from_shape, gemm_from_sum, dot_to_dot22, pow_by_multiplication, sum_of_squares)

@@ -436,6 +436,49 @@ class _Builder:
         return self.add(f"T.concatenate([{names}], axis={axis})", shape)
 
 
+def _advanced_index(self):
+    """``a[int_list]`` or ``a[bool_mask]`` on the first axis (NumPy semantics)."""
+    a = self.pick([t for t in self.pool if t.ndim >= 1 and t.shape[0] > 0])
+    if a is None:
+        return None
+    n = a.shape[0]
+    if self.draw(st.booleans()):
+        idx = self.draw(st.lists(st.integers(-n, n - 1), min_size=0, max_size=4))
+        src_idx, np_idx = repr(idx), np.asarray(idx, dtype="int64")
+    else:
+        mask = self.draw(st.lists(st.booleans(), min_size=n, max_size=n))
+        src_idx, np_idx = f"np.array({mask!r})", np.asarray(mask, dtype=bool)
+    shape = np.zeros(a.shape)[np_idx].shape
+    if self.draw(st.booleans()) and a.dtype in FLOAT_DTYPES:
+        # inc_subtensor with repeated indices accumulates; the result has a's shape.
+        return self.add(f"T.inc_subtensor({a.name}[{src_idx}], 1.5)", a.shape)
+    return self.add(f"{a.name}[{src_idx}]", shape)
+
+
+def _nnet(self):
+    """softmax / log-softmax of a float matrix, or logsumexp / var / std over axes."""
+    a = self.pick([t for t in self.pool if t.dtype in FLOAT_DTYPES and t.ndim >= 1])
+    if a is None:
+        return None
+    kind = self.draw(st.sampled_from(["softmax", "logsoftmax", "logsumexp", "var", "std"]))
+    if kind in ("softmax", "logsoftmax"):
+        if a.ndim != 2:
+            return None
+        return self.add(f"T.nnet.{kind}({a.name})", a.shape)
+    axis = self.draw_axes(a.ndim)
+    reduced = range(a.ndim) if axis is None else [axis] if isinstance(axis, int) else axis
+    if kind == "logsumexp" and any(a.shape[d] == 0 for d in reduced):
+        return None  # no maximum to shift by: refused, as in Theano
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        shape = np.var(np.zeros(a.shape), axis=axis).shape
+    return self.add(f"T.{kind}({a.name}, axis={axis!r})", shape)
+
+
+_Builder.advanced_index = _advanced_index
+_Builder.nnet = _nnet
+
+
 def _index_src(i):
     if isinstance(i, slice):
         start, stop = ("" if v is None else str(v) for v in (i.start, i.stop))
@@ -461,6 +504,8 @@ BUILDERS = {
     "set_subtensor": (_Builder.set_subtensor, 1),
     "dot": (_Builder.dot, 1),
     "join": (_Builder.join, 1),
+    "advanced_index": (_advanced_index, 1),
+    "nnet": (_nnet, 1),
 }
 _FAMILIES = [name for name, (_, w) in BUILDERS.items() for _ in range(w)]
 

@@ -116,6 +116,67 @@ def mlp_jax(params):
     return step
 
 
+def logistic_data(seed=0, n=1000, d=784):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, d)) / np.sqrt(d)
+    y = (rng.uniform(size=n) > 0.5).astype("float64")
+    return x, y
+
+
+def logistic_step(theano, T, d=784, mode=None):
+    """The logistic-regression SGD step in a Theano-like API (ours or PyTensor)."""
+    x, y = T.dmatrix("x"), T.dvector("y")
+    w = theano.shared(np.zeros(d), "w")
+    b = theano.shared(0.0, "b")
+    p = T.sigmoid(T.dot(x, w) + b)
+    cost = -T.mean(y * T.log(p) + (1 - y) * T.log(1 - p))
+    gw, gb = T.grad(cost, [w, b])
+    kwargs = {} if mode is None else {"mode": mode}
+    step = theano.function([x, y], cost, updates=[(w, w - LR * gw), (b, b - LR * gb)],
+                           **kwargs)  # fmt: skip
+    step.trust_input = True
+    return step
+
+
+def logistic_numpy(d=784):
+    """The step by hand in NumPy."""
+    state = {"w": np.zeros(d), "b": 0.0}
+
+    def step(x, y):
+        z = x @ state["w"] + state["b"]
+        p = 1 / (1 + np.exp(-z))
+        cost = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+        g = (p - y) / len(y)
+        state["w"] -= LR * (x.T @ g)
+        state["b"] -= LR * g.sum()
+        return cost
+
+    return step
+
+
+def logistic_jax(d=784):
+    jax = jax_x64()
+    jnp = jax.numpy
+
+    def loss(params, x, y):
+        w, b = params
+        p = jax.nn.sigmoid(x @ w + b)
+        return -jnp.mean(y * jnp.log(p) + (1 - y) * jnp.log(1 - p))
+
+    @jax.jit
+    def update(params, x, y):
+        cost, grads = jax.value_and_grad(loss)(params, x, y)
+        return cost, [q - LR * g for q, g in zip(params, grads)]
+
+    state = {"params": [jnp.zeros(d), jnp.asarray(0.0)]}
+
+    def step(x, y):
+        cost, state["params"] = update(state["params"], x, y)
+        return cost.block_until_ready()
+
+    return step
+
+
 def gemm_ceiling(dtype, per_call):
     """Seconds the step's matrix products take at the rate NumPy's ``dot`` reaches on
     the same shapes: the bound no implementation of the step can beat."""

@@ -156,32 +156,20 @@ def logistic_regression():
     import theano
     import theano.tensor as T
 
-    rng = np.random.default_rng(0)
-    n, d = 1000, 784
-    xv = rng.normal(size=(n, d)) / np.sqrt(d)
-    yv = (rng.uniform(size=n) > 0.5).astype("float64")
-    w0 = np.zeros(d)
-    lr = 0.1
-    x, y = T.dmatrix("x"), T.dvector("y")
-    w = theano.shared(w0.copy(), "w")
-    b = theano.shared(0.0, "b")
-    p = T.sigmoid(T.dot(x, w) + b)
-    cost = -T.mean(y * T.log(p) + (1 - y) * T.log(1 - p))
-    gw, gb = T.grad(cost, [w, b])
-    step = theano.function([x, y], cost, updates=[(w, w - lr * gw), (b, b - lr * gb)])
-    step.trust_input = True
-    state = {"w": w0.copy(), "b": 0.0}
+    x, y = models.logistic_data()
+    row = {
+        "ours": per_call(models.logistic_step(theano, T, mode="NUMBA"), x, y),
+        "ours python tier": per_call(models.logistic_step(theano, T, mode="FAST_RUN"), x, y),
+        "numpy": per_call(models.logistic_numpy(), x, y),
+    }
+    if _installed("pytensor"):
+        import pytensor
+        import pytensor.tensor as pt
 
-    def numpy_step(xv, yv):
-        z = xv @ state["w"] + state["b"]
-        pv = 1 / (1 + np.exp(-z))
-        cost = -np.mean(yv * np.log(pv) + (1 - yv) * np.log(1 - pv))
-        g = (pv - yv) / n
-        state["w"] -= lr * (xv.T @ g)
-        state["b"] -= lr * g.sum()
-        return cost
-
-    return {"ours": per_call(step, xv, yv), "numpy": per_call(numpy_step, xv, yv)}
+        row["pytensor"] = per_call(models.logistic_step(pytensor, pt), x, y)
+    if _installed("jax"):
+        row["jax"] = per_call(models.logistic_jax(), x, y)
+    return row
 
 
 def mlp_step(dtype):

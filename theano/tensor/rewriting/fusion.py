@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from theano.graph.basic import Constant
+from theano.graph.basic import Constant, io_toposort
 from theano.graph.rewriting.basic import RewriteReport, replace_and_keep_names
 from theano.scalar.basic import ScalarType
 from theano.scalar.composite import Composite
@@ -69,7 +69,9 @@ def _fused(fgraph, node):
                 frontier.append((producer, depth + 1))
     if len(group) == 1:
         return None
-    order = [n for n in _toposort_of(group)]
+    # The group's nodes in order: a toposort from the node back to the group's inputs.
+    outside = {v for n in group for v in n.inputs if v.owner not in group}
+    order = io_toposort(outside, node.outputs)
     outer_inputs, s_inputs, scalars = [], [], {}
     for n in order:
         for v in n.inputs:
@@ -81,24 +83,6 @@ def _fused(fgraph, node):
                 s_inputs.append(scalars[v])
         scalars[n.outputs[0]] = _scalar_apply(n.op.scalar_op, [scalars[v] for v in n.inputs])
     return Elemwise(Composite(s_inputs, [scalars[node.outputs[0]]]))(*outer_inputs)
-
-
-def _toposort_of(group):
-    """The nodes of ``group`` with each after the group nodes it reads (iteratively)."""
-    order, done = [], set()
-    for start in group:
-        stack = [(start, False)]
-        while stack:
-            n, expanded = stack.pop()
-            if n in done:
-                continue
-            if expanded:
-                done.add(n)
-                order.append(n)
-                continue
-            stack.append((n, True))
-            stack.extend((v.owner, False) for v in n.inputs if v.owner in group)
-    return order
 
 
 def _scalar_apply(op, args):

@@ -131,6 +131,7 @@ def _build(comp, node):
     exec(compile(source, f"<blocked {comp}>", "exec"), g)
     fn = g["blocked"]
     fn.source = source
+    fn.size_input = names.index(first)  # callers skip the call below MIN_SIZE elements
     return fn
 
 

@@ -281,12 +281,16 @@ class Elemwise(Op):
         buffer = self.output_buffer(node, inames, onames[0], ctx)
         blocked = _blocked_kernel(node)
         if blocked is not None:
-            # Large arrays are computed block by block (see theano/link/blocked.py).
+            # Large arrays are computed block by block (see theano/link/blocked.py); the
+            # size test is inline so that small arrays pay no call for it.
             kernel = ctx.ref(blocked, "blocked")
             out = f", out={buffer[1]}" if buffer else ""
-            lines = [*(buffer[0] if buffer else []),
-                     f"{onames[0]} = {kernel}({', '.join(inames)}{out})",
-                     f"if {onames[0]} is None: {onames[0]} = {expr}"]  # fmt: skip
+            size = f"{inames[blocked.size_input]}.size"
+            lines = [f"if {size} >= {_blocked_min_size()}:",
+                     *("    " + ln for ln in (buffer[0] if buffer else [])),
+                     f"    {onames[0]} = {kernel}({', '.join(inames)}{out})",
+                     f"    if {onames[0]} is None: {onames[0]} = {expr}",
+                     "else:", f"    {onames[0]} = {expr}"]  # fmt: skip
         elif buffer and direct and not upcast:
             call = f"{ctx.ref(ufunc, ufunc.__name__)}({', '.join(names)}, out={buffer[1]})"
             lines = [*buffer[0], f"{onames[0]} = {call}"]
@@ -630,6 +634,12 @@ def _blocked_kernel(node):
     from theano.link.blocked import blocked_kernel
 
     return blocked_kernel(node)
+
+
+def _blocked_min_size():
+    from theano.link.blocked import MIN_SIZE
+
+    return MIN_SIZE
 
 
 def _const(value, dtype):

@@ -188,10 +188,13 @@ def equilibrium(fgraph: FunctionGraph, rewriters, name="equilibrium", max_visits
             if node not in fgraph.apply_nodes:
                 continue
             report.visits += 1
+            rewriters_here = applicable(node.op)
+            if not rewriters_here:
+                continue
             # The users of this node's outputs, taken now: after a replacement they read
             # the new variables, and they are offered again.
             users = [c for o in node.outputs for c, _ in fgraph.clients.get(o, ())]
-            if _try_rewriters(fgraph, node, applicable(node.op), report):
+            if _try_rewriters(fgraph, node, rewriters_here, report):
                 # Offer the new nodes, and the users of what changed, again.
                 fresh = importer.new
                 importer.new = []

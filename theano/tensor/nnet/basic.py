@@ -22,7 +22,6 @@ from theano.tensor import math as tm
 from theano.tensor.basic import as_tensor_variable, constant
 from theano.tensor.elemwise import DimShuffle, Elemwise, _normalize_axis, dimshuffle
 from theano.tensor.nnet.sigm import _is_sigmoid, _like
-from theano.tensor.shape import alloc, shape_i
 from theano.tensor.type import TensorType
 
 # ----------------------------------------------------------------------------- helpers
@@ -99,7 +98,9 @@ def _check_indices(y, n_rows, n_classes, op):
             f"{op}: {n_rows} rows of scores but {y.shape[0]} class indices (y_idx has "
             f"shape {y.shape})"
         )
-    if y.size and (y.min() < 0 or y.max() >= n_classes):
+    # One reduction: as unsigned, a negative index is larger than any class count.
+    unsigned = y.view(y.dtype.str.replace("i", "u")) if y.dtype.kind == "i" else y
+    if y.size and unsigned.max() >= n_classes:
         bad = y[(y < 0) | (y >= n_classes)][0]
         raise ValueError(f"{op}: class index {bad} is out of range for {n_classes} classes")
 
@@ -176,16 +177,19 @@ def _crossentropy_1hot_grad_kernel(g, coding, y):
 
 
 def _crossentropy_softmax_kernel(x, b, y):
-    z = x + b
+    # A zero bias of x's dtype (the usual case) costs no pass over x.
+    z = x + b if b.dtype != x.dtype or b.any() else x
     _check_indices(y, z.shape[0], z.shape[1], "CrossentropySoftmaxArgmax1HotWithBias")
     if z.shape[1] == 0:
         return np.full(z.shape[0], np.inf, z.dtype), np.empty_like(z), np.zeros_like(y)
+    # The row maxima come from argmax and a pick: NumPy's max over short rows is slower.
     am = z.argmax(axis=1)
     rows = np.arange(z.shape[0])
     shifted = z - z[rows, am][:, None]
-    lse = np.log(np.exp(shifted).sum(axis=1))
-    sm = np.exp(shifted - lse[:, None])
-    nll = lse - shifted[rows, y]
+    sm = np.exp(shifted)
+    total = sm.sum(axis=1)
+    sm /= total[:, None]
+    nll = np.log(total) - shifted[rows, y]
     return nll, sm, am.astype(y.dtype)
 
 
@@ -522,7 +526,8 @@ class CrossentropySoftmaxArgmax1HotWithBias(_KernelOp):
             dx = tm.zeros_like(sm)
         else:
             dx = terms[0] if len(terms) == 1 else tm.add(*terms)
-        db = tm.sum(dx, axis=0)
+        # A bias of one broadcast value gets the sum of every column.
+        db = dimshuffle(tm.sum(dx), "x") if b.broadcastable[0] else tm.sum(dx, axis=0)
         return [_cast_like(dx, x), _cast_like(db, b), DisconnectedType()()]
 
     def R_op(self, inputs, eval_points):
@@ -603,7 +608,8 @@ def _softmax_logits(var: Variable):
 
 
 def _zero_bias(x):
-    return alloc(constant(0, dtype=x.dtype), shape_i(x, 1))
+    """A zero bias for the logits ``x``: one broadcast constant, nothing to allocate."""
+    return constant(np.zeros(1, dtype=x.dtype))
 
 
 def crossentropy_softmax_1hot_with_bias(x, b, y_idx):

@@ -20,6 +20,7 @@ from theano.tensor.elemwise import DimShuffle, Elemwise, Sum
 from theano.tensor.nnet.basic import (
     CrossentropyCategorical1Hot,
     CrossentropyCategorical1HotGrad,
+    CrossentropySoftmaxArgmax1HotWithBias,
     LogSoftmax,
     Softmax,
     SoftmaxGrad,
@@ -37,6 +38,7 @@ from theano.tensor.subtensor import (
     AdvancedSubtensor,
     AdvancedSubtensor1,
     Subtensor,
+    set_subtensor,
 )
 
 _ROW_AXES = (-1, 1, (1,), (-1,))
@@ -234,9 +236,42 @@ def crossentropy_from_logsoftmax_pick(fgraph, node):
     if not _one_pick_per_row(rows, x):
         if _arange_of_rows(rows) is not y:
             return None
-        x = x[: y.shape[0]]  # x[arange(len(y)), y] reads only the first len(y) rows
-    nll = crossentropy_softmax_argmax_1hot_with_bias(x, _zero_bias(x), y)[0]
+        x = _first_rows(fgraph, x, y)  # x[arange(len(y)), y] reads only those rows
+    nll = _crossentropy_outputs(fgraph, x, y)[0]
     return [_cast_to(tm.neg(nll), node.outputs[0])]
+
+
+def _first_rows(fgraph, x, y):
+    """``x[:y.shape[0]]``, the slice node the graph already has if any (so that the
+    cost and its gradient, rewritten separately, share one cross-entropy node)."""
+    for client, _ in fgraph.get_clients(x):
+        if (
+            client != "output"
+            and isinstance(client.op, Subtensor)
+            and client.op.idx_list == _FIRST_ROWS
+            and client.inputs[0] is x
+            and _first_dim_of(client.inputs[1]) is y
+        ):
+            return client.outputs[0]
+    return x[: y.shape[0]]
+
+
+_FIRST_ROWS = (("s", False, True, False),)  # Subtensor's idx_list of [:stop]
+
+
+def _crossentropy_outputs(fgraph, x, y):
+    """The outputs of ``crossentropy_softmax_argmax_1hot_with_bias(x, 0, y)``: those of
+    the node the graph already has if any, else of a new node."""
+    for client, _ in fgraph.get_clients(x):
+        if (
+            client != "output"
+            and isinstance(client.op, CrossentropySoftmaxArgmax1HotWithBias)
+            and client.inputs[0] is x
+            and client.inputs[2] is y
+            and _is_zero(client.inputs[1])
+        ):
+            return client.outputs
+    return crossentropy_softmax_argmax_1hot_with_bias(x, _zero_bias(x), y)
 
 
 # -------------------------------------------------------------------- gradient rewrites
@@ -315,11 +350,33 @@ def log_softmax_grad(fgraph, node):
             return None
         g = dy.owner.op(dy.owner.inputs[0], num, rows, y)
     picked = _picked_values(g)
-    if picked is not None and _is_row_softmax(sm) and _one_pick_per_row(picked[1], sm):
-        v, _rows, y = picked
-        if v.ndim == 1:
-            return [_cast_to(crossentropy_softmax_1hot_with_bias_dx(tm.neg(v), sm, y), out)]
+    if picked is not None and picked[0].ndim == 1 and _is_row_softmax(sm):
+        dx = _crossentropy_dx(fgraph, sm, *picked)
+        if dx is not None:
+            return [_cast_to(dx, out)]
     return [_cast_to(_sub_scaled_row_sums(g, sm, node.op.axis), out)]
+
+
+def _crossentropy_dx(fgraph, sm, v, rows, y):
+    """The gradient ``h - sum(h, axis=1) * sm`` of ``h = zeros[rows, y] += v`` through the
+    row softmax ``sm = softmax(x)``, as `crossentropy_softmax_1hot_with_bias_dx`; None
+    unless ``rows`` is ``arange`` over the rows of ``x`` or over ``y``.
+
+    The softmax is taken from the cross-entropy node of the cost (made here when the
+    cost's own rewrite has not run yet: it finds this one then). With ``rows = arange(len(y))`` only the first ``len(y)`` rows get a gradient:
+    the rest of ``h`` is zero, and so is their gradient.
+    """
+    x = sm.owner.inputs[0]
+    if _one_pick_per_row(rows, sm):
+        return crossentropy_softmax_1hot_with_bias_dx(
+            tm.neg(v), _crossentropy_outputs(fgraph, x, y)[1], y
+        )
+    if _arange_of_rows(rows) is not y:
+        return None
+    first = _first_rows(fgraph, x, y)
+    probs = _crossentropy_outputs(fgraph, first, y)[1]
+    dx = crossentropy_softmax_1hot_with_bias_dx(tm.neg(v), probs, y)
+    return set_subtensor(tm.zeros_like(sm)[: y.shape[0]], dx)
 
 
 @node_rewriter([SoftmaxGrad])

@@ -36,7 +36,7 @@ def compiledir(tmp_path):
 
 def kernel_calls(f):
     """How many compiled kernels the function's generated code calls."""
-    return len(re.findall(r"= _kernel(?:_\d+)?\(", f.call_source))
+    return len(re.findall(r"(?m)^\s*_kernel(?:_\d+)?\(", f.call_source))
 
 
 def kernel_files(root):
@@ -312,7 +312,7 @@ def test_constants_in_a_composite(compiledir):
     k = SB.switch(_const(True, "bool"), ks, _const(3, "int8"))
     inner = inner * SB.cast(k, "float64") - _const(2**40, "int64")
     comp = Composite([xs, ks], [inner])
-    kernel = kernels.load_kernel(kernels.kernel_source(comp, ["float64", "int8"], "float64"))
+    kernel = kernels.load_kernel(kernels.KernelSpec(comp, ["float64", "int8"], "float64"))
     xv = np.array([1.0, -np.inf, np.inf, np.nan, -2.0])
     kv = np.array([1, 2, -1, 4, 0], dtype="int8")
     with np.errstate(invalid="ignore"):
@@ -338,12 +338,13 @@ def test_deep_shared_subexpressions_stay_linear(compiledir):
 def test_kernel_numba_cannot_compile_falls_back_with_warning(compiledir, monkeypatch):
     from numba.core.errors import TypingError
 
-    def refuse(source):
+    def refuse(key, path):
         raise TypingError("no implementation for this signature")
 
-    monkeypatch.setattr(kernels, "load_kernel", refuse)
+    monkeypatch.setattr(kernels, "_import", refuse)
+    monkeypatch.setattr(kernels, "_loaded", {})
     x = T.dvector("x")
-    with pytest.warns(UserWarning, match="Python tier"):
+    with pytest.warns(UserWarning, match="Python tier: .*no implementation"):
         f = theano.function([x], x * 2 + 1, mode="NUMBA")
     assert kernel_calls(f) == 0
     np.testing.assert_array_equal(f(np.array([1.0, 2.0])), [3.0, 5.0])
@@ -496,54 +497,102 @@ def _run_workers(tmp_path, root, n):
 
 
 def _check_kernel_files(root):
-    import hashlib
 
     files = kernel_files(root)
     assert len(files) == N_WORKER_KERNELS, files
     for path in files:
         with open(path, "rb") as fh:
             data = fh.read()
-        assert os.path.basename(path) == f"k_{hashlib.sha256(data).hexdigest()[:24]}.py"
+        # Named by the source and the CPU the machine code is for.
+        assert os.path.basename(path) == f"k_{kernels._key(data.decode())}.py"
         compile(data, path, "exec")
     leftovers = [f for _, _, fs in os.walk(root) for f in fs if f.endswith(".tmp")]
     assert not leftovers
     return files
 
 
-def _numba_cache_files(root):
+def _native_files(root):
+    """The shared libraries and their manifests, with their modification times."""
     return {
         os.path.join(d, f): os.stat(os.path.join(d, f)).st_mtime_ns
         for d, _, files in os.walk(root)
         for f in files
-        if f.endswith((".nbi", ".nbc"))
+        if f.endswith((".so", ".json"))
     }
 
 
+def _check_native_files(root):
+    import hashlib
+    import json
+
+    native = _native_files(root)
+    libraries = sorted(f for f in native if f.endswith(".so"))
+    assert len(libraries) == N_WORKER_KERNELS, native
+    for lib in libraries:
+        with open(lib[: -len(".so")] + ".json") as fh:
+            manifest = json.load(fh)
+        with open(lib, "rb") as fh:
+            assert hashlib.sha256(fh.read()).hexdigest() == manifest["sha256"]
+    return libraries
+
+
+needs_cc = pytest.mark.skipif(
+    __import__("shutil").which("cc") is None and __import__("shutil").which("gcc") is None,
+    reason="no C compiler to link the kernels' shared libraries",
+)
+
+
+@needs_cc
 def test_concurrent_processes_share_one_cache_and_corruption_is_repaired(tmp_path):
     root = tmp_path / "cache"
     first, second = _run_workers(tmp_path, root, 2)
     assert first == second and first.startswith(f"numba {N_WORKER_KERNELS} ")
     files = _check_kernel_files(root)
-    # Numba's machine code sits beside the kernel modules, inside base_compiledir.
-    cached = _numba_cache_files(root)
-    assert len([f for f in cached if f.endswith(".nbi")]) == N_WORKER_KERNELS
-    assert all(os.path.dirname(os.path.dirname(f)) == os.path.dirname(files[0]) for f in cached)
+    libraries = _check_native_files(root)
+    assert all(os.path.dirname(lib) == os.path.dirname(files[0]) for lib in libraries)
     assert not os.path.exists(tmp_path / "home" / ".cache" / "numba")
 
-    # A fresh process loads the machine code: nothing in Numba's cache is rewritten.
+    # A fresh process loads the machine code: nothing in the cache is rewritten.
+    cached = _native_files(root)
     assert _run_workers(tmp_path, root, 1) == [first]
-    assert _numba_cache_files(root) == cached
+    assert _native_files(root) == cached
 
-    # A truncated kernel file, a garbage one, and an unreadable Numba index are rebuilt.
-    with open(files[0], "r+b") as fh:
-        fh.truncate(40)
+    # A truncated library, a garbage manifest and a garbage kernel source are rebuilt.
+    with open(libraries[0], "r+b") as fh:
+        fh.truncate(100)
+    with open(libraries[1][: -len(".so")] + ".json", "wb") as fh:
+        fh.write(os.urandom(50))
     with open(files[1], "wb") as fh:
         fh.write(os.urandom(300))
-    index = next(f for f in cached if f.endswith(".nbi"))
-    with open(index, "wb") as fh:
-        fh.write(b"not a pickle")
     assert _run_workers(tmp_path, root, 1) == [first]
     assert _check_kernel_files(root) == files
+    assert _check_native_files(root) == libraries
+
+
+@needs_cc
+def test_warm_cache_serves_the_numba_tier_without_importing_numba(tmp_path):
+    script = textwrap.dedent(
+        """
+        import sys
+        import numpy as np
+        import theano
+        import theano.tensor as T
+
+        x, y = T.dvectors("x", "y")
+        f = theano.function([x, y], (x - y) * 3 + 1, mode="NUMBA")
+        print(f.tier, "numba" in sys.modules, f(np.ones(3), np.zeros(3)).tolist())
+        """
+    )
+    env = _env(tmp_path)
+    env["THEANO_FLAGS"] = f"base_compiledir={tmp_path / 'cache'}"
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+        ).stdout.split(None, 2)  # fmt: skip
+        for _ in range(2)
+    ]
+    assert runs[0] == ["numba", "True", "[4.0, 4.0, 4.0]\n"]  # compiled by Numba
+    assert runs[1] == ["numba", "False", "[4.0, 4.0, 4.0]\n"]  # loaded from the cache
 
 
 def test_same_graph_gives_same_kernel_source():
@@ -571,9 +620,9 @@ def test_background_tier_gives_identical_results_before_and_after(compiledir, mo
     gate = threading.Event()
     real = numba_linker.elemwise_kernel
 
-    def gated(node):
+    def gated(node, *args):
         gate.wait(60)  # the Python tier serves until the kernels are let through
-        return real(node)
+        return real(node, *args)
 
     monkeypatch.setattr(numba_linker, "elemwise_kernel", gated)
     x, y = T.dvectors("x", "y")
@@ -594,7 +643,7 @@ def test_background_tier_gives_identical_results_before_and_after(compiledir, mo
 def test_failed_background_compile_keeps_python_tier(compiledir, monkeypatch):
     from theano.link.numba import linker as numba_linker
 
-    def broken(node):
+    def broken(node, *args):
         raise RuntimeError("kernel builder exploded")
 
     monkeypatch.setattr(numba_linker, "elemwise_kernel", broken)
@@ -640,3 +689,17 @@ def test_import_theano_does_not_import_numba(tmp_path):
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_sigmoid_binary_crossentropy_kernel_matches_python_tier(compiledir):
+    """An op of `theano.tensor.nnet` with a Numba form, at the logits where it must stay
+    exact (large magnitudes, infinities)."""
+    o, t = T.dvectors("o", "t")
+    out = -T.nnet.sigmoid_binary_crossentropy(o, t) * 2
+    fast = theano.function([o, t], out, mode="NUMBA")
+    slow = theano.function([o, t], out, mode="FAST_RUN")
+    assert kernel_calls(fast) == 1
+    ov = np.array([0.0, -0.0, 1e-3, -2.5, 40.0, -40.0, 800.0, -800.0, np.inf, -np.inf, 3.0])
+    tv = np.array([0.0, 1.0, 0.5, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 0.0, 0.25])
+    with np.errstate(invalid="ignore"):
+        np.testing.assert_allclose(fast(ov, tv), slow(ov, tv), rtol=1e-15, atol=0)

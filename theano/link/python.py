@@ -57,7 +57,12 @@ class CodeContext:
         """
         if var not in self.reusable:
             return None
-        cell = self.ref([None], "buf")
+        # One cell per variable, however many code paths ask (the Numba tier's kernel
+        # and its NumPy fallback fill the same buffer).
+        cells = self.__dict__.setdefault("_buffer_cells", {})
+        if var not in cells:
+            cells[var] = self.ref([None], "buf")
+        cell = cells[var]
         empty = self.ref(np.empty, "empty")
         name = f"{oname}_buf"
         dtype = var.type.dtype

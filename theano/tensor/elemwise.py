@@ -267,6 +267,17 @@ class Elemwise(Op):
     def py_code(self, node, inames, onames, ctx):
         """The node's source: one NumPy expression, written into the destroyed input when
         in place, else into a kept buffer or block by block where that pays."""
+        out_dtype = node.outputs[0].dtype
+        if (
+            node.outputs[0].ndim == 0
+            and isinstance(self.scalar_op, scalar.Cast)
+            and out_dtype in scalar.FLOAT_DTYPES
+            and not self.inplace_pattern
+        ):
+            # A 0-d value to a float: the scalar type's constructor is ten times
+            # faster than .astype (graph code keeps 0-d values as NumPy scalars).
+            make = ctx.ref(np.dtype(out_dtype).type, out_dtype)
+            return f"{onames[0]} = {make}({inames[0]})"
         upcast = self._upcast_inputs(node)
         names = self._argument_names(node, inames, upcast, ctx)
         expr, same_dtype = self._expression(node, names, upcast, ctx)

@@ -404,6 +404,28 @@ def test_binary_crossentropy_of_sigmoid_at_800(mode):
         assert np.isinf(value[0]) and np.isnan(grad[0])
 
 
+def test_logistic_regression_mean_cost_gradient_at_saturation(mode):
+    """The logistic-regression tutorial's cost, a mean: its gradient
+    ``((c*y)/p - (c*(1-y))/(1-p)) * p * (1-p)`` is ``0/0`` where ``p`` is exactly 0 or 1;
+    FAST_RUN distributes the product over the sum and cancels both divisions."""
+    x, t = T.dvector("x"), T.dvector("t")
+    p = T.nnet.sigmoid(x)
+    cost = -T.mean(t * T.log(p) + (1 - t) * T.log(1 - p))
+    grad = T.grad(cost, x)
+    xv, tv = np.array([40.0, -40.0, 40.0, 800.0, 0.3]), np.array([1.0, 0.0, 0.0, 1.0, 0.7])
+    value, g = run([x, t], [cost, grad], mode, xv, tv)
+    ref_grad = (np_sigmoid(xv) - tv) / len(xv)
+    if mode == "FAST_RUN":
+        np.testing.assert_allclose(value, np.mean(np_softplus(xv) - tv * xv))
+        np.testing.assert_allclose(g, ref_grad, atol=1e-300)
+        fg = stabilized([x, t], [grad])
+        divisions = [n for n in fg.apply_nodes if str(getattr(n.op, "scalar_op", "")) ==
+                     "true_div" and n.outputs[0].ndim]  # fmt: skip
+        assert not divisions  # only the mean's scalar 1/n is left
+    else:
+        assert np.isnan(g[0])
+
+
 def test_crossentropy_of_softmax_with_bias(mode):
     z, b, y = T.dmatrix("z"), T.dvector("b"), T.lvector("y")
     loss = -T.log(T.nnet.softmax_with_bias(z, b))[T.arange(z.shape[0]), y]

@@ -1,12 +1,16 @@
-"""Numba kernels for elementwise nodes: one compiled ufunc per (fused) `Elemwise`.
+"""Numba kernels for elementwise nodes: one compiled loop per (fused) `Elemwise`.
 
-A kernel is a NumPy ufunc built with ``numba.vectorize`` from the node's scalar
-graph, so NumPy's own machinery does the broadcasting, strides and ``out=``, and the
-loop makes one pass over memory. The kernel body computes each value of the scalar
-graph once (a value read twice goes to a local), so its source grows linearly with the
-graph. Kernel source files are written under ``config.compiledir`` keyed by a hash of
-their source; Numba's cache beside them (``__pycache__``) keeps the machine code
-between processes. A kernel that cannot be built leaves its node to the Python tier.
+A kernel is a Numba ``cfunc`` looping over C-contiguous arrays of one shape: the
+node's scalar graph computed element by element in one pass over memory, inputs of a
+single value passed by value and constants written into the source. The kernel body
+computes each value of the scalar graph once (a value read twice goes to a local), so
+its source grows linearly with the graph. The Numba tier calls a kernel only where
+its arrays fit (see `theano.link.numba.linker`); NumPy serves the other calls.
+
+Compiled code is kept under ``config.compiledir`` as a shared library linked with
+the system C compiler, keyed by a hash of the kernel source and the host CPU, and
+loaded with ``ctypes``: a process whose kernels are all cached never imports Numba.
+A kernel that cannot be built leaves its node to the Python tier.
 """
 
 from __future__ import annotations
@@ -43,6 +47,10 @@ _NUMPY_SCALAR_UFUNCS = {
 
 class NoNumbaForm(Exception):
     """The scalar op has no Numba expression; its node stays in the Python tier."""
+
+
+class KernelBuildError(NoNumbaForm):
+    """Numba could not compile a kernel source."""
 
 
 _DISCRETE = ("bool", "int", "uint")
@@ -195,26 +203,112 @@ def _body(scalar_op, args, in_dtypes, out_dtype):
     return local.lines, result
 
 
-def kernel_source(scalar_op, in_dtypes, out_dtype, fastmath=False) -> str:
-    """The source of a module defining ``kernel``, a Numba ufunc for ``scalar_op``."""
-    names = [f"a{k}" for k in range(len(in_dtypes))]
-    lines, result = _body(scalar_op, names, in_dtypes, out_dtype)
-    body = "".join(f"    {line}\n" for line in lines)
-    sig = f"{_nb(out_dtype)}({', '.join(_nb(d) for d in in_dtypes)})"
+class KernelSpec:
+    """What a kernel computes and how it is called.
+
+    ``kinds[k]`` is ``"p"`` when input ``k`` is an array read element by element (a
+    pointer), ``"s"`` when it is one value passed by value (an input broadcastable in
+    every dimension), or ``"c"`` when it is a constant written into the source.
+    ``inplace`` is the input the kernel writes into, or None for a separate output.
+    """
+
+    def __init__(self, scalar_op, in_dtypes, out_dtype, kinds=None, constants=None,
+                 inplace=None):  # fmt: skip
+        self.scalar_op = scalar_op
+        self.in_dtypes = list(in_dtypes)
+        self.out_dtype = out_dtype
+        self.kinds = list(kinds) if kinds is not None else ["p"] * len(self.in_dtypes)
+        self.constants = dict(constants or {})
+        self.inplace = inplace
+        self.source = _module_source(self)
+
+    def argtypes(self):
+        """The ctypes argument types: the element count, then the inputs, then the
+        output (when not in place)."""
+        import ctypes
+
+        types = [ctypes.c_ssize_t]
+        for kind, dtype in zip(self.kinds, self.in_dtypes):
+            if kind == "p":
+                types.append(ctypes.c_void_p)
+            elif kind == "s":
+                types.append(_CTYPES[_storage(dtype)])
+        if self.inplace is None:
+            types.append(ctypes.c_void_p)
+        return types
+
+
+# Element types of the kernels' memory: a bool is stored in one byte (read as uint8).
+def _storage(dtype):
+    return "uint8" if dtype == "bool" else dtype
+
+
+def _ctypes_table():
+    import ctypes
+
+    return {
+        "float32": ctypes.c_float, "float64": ctypes.c_double, "int8": ctypes.c_int8,
+        "int16": ctypes.c_int16, "int32": ctypes.c_int32, "int64": ctypes.c_int64,
+        "uint8": ctypes.c_uint8, "uint16": ctypes.c_uint16, "uint32": ctypes.c_uint32,
+        "uint64": ctypes.c_uint64,
+    }  # fmt: skip
+
+
+class _LazyTable(dict):
+    def __missing__(self, key):
+        self.update(_ctypes_table())
+        return dict.__getitem__(self, key)
+
+
+_CTYPES = _LazyTable()
+
+
+def kernel_source(scalar_op, in_dtypes, out_dtype, kinds=None, constants=None,
+                  inplace=None) -> str:  # fmt: skip
+    """The source of a module defining ``kernel``, a Numba ``cfunc`` computing
+    ``scalar_op`` element by element (see `KernelSpec` for the arguments)."""
+    return KernelSpec(scalar_op, in_dtypes, out_dtype, kinds, constants, inplace).source
+
+
+def _module_source(spec):
+    n_in = len(spec.in_dtypes)
+    values = [f"x{k}" for k in range(n_in)]
+    lines, result = _body(spec.scalar_op, values, spec.in_dtypes, spec.out_dtype)
+    params, sig, loads = ["n"], ["types.intp"], []
+    for k, (kind, dtype) in enumerate(zip(spec.kinds, spec.in_dtypes)):
+        storage = f"types.{_storage(dtype)}"
+        if kind == "p":
+            params.append(f"a{k}")
+            sig.append(f"types.CPointer({storage})")
+            loads.append(f"x{k} = {_cast(f'a{k}[i]', dtype)}")
+        elif kind == "s":
+            params.append(f"a{k}")
+            sig.append(storage)
+            loads.insert(0, f"x{k} = {_cast(f'a{k}', dtype)}")  # hoisted by LLVM anyway
+        else:
+            loads.insert(0, f"x{k} = {_literal(spec.constants[k], dtype)}")
+    if spec.inplace is None:
+        params.append("out")
+        sig.append(f"types.CPointer(types.{_storage(spec.out_dtype)})")
+        target = "out"
+    else:
+        target = f"a{spec.inplace}"
+    value = _cast(result, spec.out_dtype)
+    if spec.out_dtype == "bool":
+        value = f"np.uint8({value})"
+    body = "".join(f"        {line}\n" for line in [*loads, *lines])
     return (
         "import math\n\n"
         "import numpy as np\n"
-        "from numba import vectorize\n\n\n"
-        f"@vectorize([{sig!r}], nopython=True, cache={bool(config.numba.cache)}, "
-        f"fastmath={fastmath})\n"
-        f"def kernel({', '.join(names)}):\n"
+        "from numba import cfunc, types\n\n"
+        f"SIGNATURE = types.void({', '.join(sig)})\n\n\n"
+        f"def body({', '.join(params)}):\n"
+        "    for i in range(n):\n"
         f"{body}"
-        f"    return {_cast(result, out_dtype)}\n"
+        f"        {target}[i] = {value}\n\n\n"
+        # error_model='numpy': x / 0 gives inf or nan as in NumPy, never an exception.
+        "kernel = cfunc(SIGNATURE, nopython=True, error_model='numpy', boundscheck=False)(body)\n"
     )
-
-
-def _nb(dtype):
-    return "boolean" if dtype == "bool" else dtype
 
 
 def _cache_dir():
@@ -223,31 +317,177 @@ def _cache_dir():
     return path
 
 
-def load_kernel(source: str):
-    """Import (compiling on first use) the kernel module for ``source``.
+class NativeKernel:
+    """A compiled elementwise loop, called as ``fn(n, *inputs[, out])`` with the data
+    addresses of C-contiguous arrays (`KernelSpec` says which inputs are addresses).
 
-    The module file is named by the hash of its source and written atomically (a
-    temporary file renamed into place), so concurrent processes never see a partial
-    file; a file whose content does not match its source is rewritten, and Numba's
-    cache of it (``__pycache__`` beside it) is dropped and rebuilt when it cannot be
-    loaded.
+    ``origin`` is ``"cache"`` (loaded from the shared library on disk, Numba not
+    imported), ``"built"`` (compiled now, and its shared library stored) or ``"jit"``
+    (compiled now; no C linker to store it with).
     """
-    key = hashlib.sha256(source.encode()).hexdigest()[:24]
+
+    def __init__(self, fn, spec, origin, keepalive=None):
+        self.fn = fn
+        self.spec = spec
+        self.origin = origin
+        self._keepalive = keepalive
+
+    def __call__(self, *inputs):
+        """Apply to arrays of one shape (and single values): for tests and debugging;
+        compiled functions call ``fn`` directly."""
+        spec = self.spec
+        arrays = [np.ascontiguousarray(v, dtype=d) for v, d in zip(inputs, spec.in_dtypes)]
+        full = [a for a, kind in zip(arrays, spec.kinds) if kind == "p"]
+        shape = full[0].shape if full else ()
+        args = [int(np.prod(shape))]
+        for a, kind in zip(arrays, spec.kinds):
+            if kind == "p":
+                args.append(a.ctypes.data)
+            elif kind == "s":
+                args.append(a.item())
+        if spec.inplace is not None:
+            out = arrays[spec.inplace]
+        else:
+            out = np.empty(shape, dtype=spec.out_dtype)
+            args.append(out.ctypes.data)
+        self.fn(*args)
+        return out
+
+
+def load_kernel(spec: KernelSpec) -> NativeKernel:
+    """The kernel for ``spec``: from the on-disk cache when there, else compiled.
+
+    Files are named by a hash of the kernel source and the host CPU: ``k_<key>.py``
+    (the source), ``k_<key>.so`` (its machine code as a shared library) and
+    ``k_<key>.json`` (the symbol and the library's SHA-256). Each is written to a
+    temporary file and renamed into place, the manifest last, so concurrent processes
+    never load a partial library; a library whose hash does not match its manifest,
+    or that cannot be loaded, is rebuilt.
+    """
+    key = _key(spec.source)
     with _lock:
         if key in _loaded:
             return _loaded[key]
         directory = _cache_dir()
-        path = os.path.join(directory, f"k_{key}.py")
-        if not _file_matches(path, source):
-            _write_atomic(directory, path, source)
-        try:
-            kernel = _import(key, path)
-        except Exception:
-            if not _drop_numba_cache(directory, key):
-                raise
-            kernel = _import(key, path)  # the cache was unreadable: compile afresh
+        kernel = _load_native(directory, key, spec)
+        if kernel is None:
+            kernel = _build(directory, key, spec)
         _loaded[key] = kernel
         return kernel
+
+
+def _key(source):
+    return hashlib.sha256((source + _host_tag()).encode()).hexdigest()[:24]
+
+
+_HOST_TAG = []
+
+
+def _host_tag():
+    """The CPU the machine code is built for: a cache shared between machines must not
+    hand one CPU's instructions to another."""
+    if not _HOST_TAG:
+        import platform
+
+        flags = ""
+        with contextlib.suppress(OSError), open("/proc/cpuinfo") as fh:
+            flags = next((ln for ln in fh if ln.startswith("flags")), "")
+        _HOST_TAG.append(f"{platform.machine()} {flags.strip()}")
+    return _HOST_TAG[0]
+
+
+def _load_native(directory, key, spec):
+    import ctypes
+    import json
+
+    base = os.path.join(directory, f"k_{key}")
+    try:
+        with open(base + ".json", "rb") as fh:
+            manifest = json.loads(fh.read())
+        with open(base + ".so", "rb") as fh:
+            data = fh.read()
+        if hashlib.sha256(data).hexdigest() != manifest["sha256"]:
+            return None
+        lib = ctypes.CDLL(base + ".so")
+        fn = lib[manifest["symbol"]]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None  # absent, partial or corrupted: rebuilt
+    fn.restype = None
+    fn.argtypes = spec.argtypes()
+    return NativeKernel(fn, spec, "cache", keepalive=lib)
+
+
+def _build(directory, key, spec):
+    import ctypes
+
+    path = os.path.join(directory, f"k_{key}.py")
+    if not _file_matches(path, spec.source):
+        _write_atomic(directory, path, spec.source.encode())
+    from numba.core.errors import NumbaError  # compiling: Numba is needed now
+
+    try:
+        compiled = _import(key, path)
+    except NumbaError as err:
+        raise KernelBuildError(str(err)) from err
+    if _store_native(directory, key, compiled):
+        loaded = _load_native(directory, key, spec)
+        if loaded is not None:
+            loaded.origin = "built"
+            return loaded
+    proto = ctypes.CFUNCTYPE(None, *spec.argtypes())
+    return NativeKernel(proto(compiled.address), spec, "jit", keepalive=compiled)
+
+
+def _store_native(directory, key, compiled) -> bool:
+    """Write the machine code of the cfunc ``compiled`` as ``k_<key>.so`` with its
+    manifest; False when there is no C compiler to link it (the kernel then lives in
+    this process only)."""
+    import json
+    import shutil
+    import subprocess
+
+    compiler = shutil.which(os.environ.get("CC", "cc")) or shutil.which("gcc")
+    if compiler is None:
+        return False
+    obj = _object_code(compiled)
+    fd, tmp_obj = tempfile.mkstemp(dir=directory, suffix=".o.tmp")
+    tmp_so = tmp_obj[: -len(".o.tmp")] + ".so.tmp"
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(obj)
+        done = subprocess.run([compiler, "-shared", "-o", tmp_so, tmp_obj, "-lm"],
+                              capture_output=True, check=False)  # fmt: skip
+        if done.returncode != 0:
+            return False
+        with open(tmp_so, "rb") as fh:
+            digest = hashlib.sha256(fh.read()).hexdigest()
+        base = os.path.join(directory, f"k_{key}")
+        os.replace(tmp_so, base + ".so")
+        manifest = {"symbol": compiled.native_name, "sha256": digest}
+        _write_atomic(directory, base + ".json", json.dumps(manifest).encode())
+        return True
+    except OSError:
+        return False
+    finally:
+        for leftover in (tmp_obj, tmp_so):
+            with contextlib.suppress(OSError):
+                os.unlink(leftover)
+
+
+def _object_code(compiled) -> bytes:
+    """Position-independent machine code (an ELF object) of Numba's optimized module."""
+    import llvmlite.binding as llvm
+
+    module = llvm.parse_assembly(compiled._library.get_llvm_str())
+    target = llvm.Target.from_default_triple()
+    machine = target.create_target_machine(
+        cpu=llvm.get_host_cpu_name(),
+        features=llvm.get_host_cpu_features().flatten(),
+        opt=3,
+        reloc="pic",
+        codemodel="default",
+    )
+    return machine.emit_object(module)
 
 
 def _import(key, path):
@@ -263,29 +503,16 @@ def _import(key, path):
     return module.kernel
 
 
-def _write_atomic(directory, path, source):
+def _write_atomic(directory, path, data: bytes):
     fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
     try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(source)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-
-
-def _drop_numba_cache(directory, key) -> bool:
-    """Remove Numba's cache files (index and machine code) of kernel ``key``."""
-    cache = os.path.join(directory, "__pycache__")
-    try:
-        names = [n for n in os.listdir(cache) if n.startswith(f"k_{key}.")]
-    except OSError:
-        return False
-    for n in names:
-        with contextlib.suppress(OSError):
-            os.unlink(os.path.join(cache, n))
-    return bool(names)
 
 
 def _file_matches(path, source):
@@ -297,23 +524,29 @@ def _file_matches(path, source):
         return False
 
 
-def elemwise_kernel(node):
-    """The compiled ufunc computing the `Elemwise` ``node``, or raise `NoNumbaForm`.
+def elemwise_kernel(node, kinds=None, inplace=None):
+    """The compiled loop computing the `Elemwise` ``node``, or raise `NoNumbaForm`.
 
-    A kernel Numba fails to compile is reported in a warning and left to the Python tier,
-    like a scalar op without a Numba form: the function still compiles and runs.
+    ``kinds`` says how each input is passed (see `KernelSpec`; by default constants
+    broadcastable in every dimension are written into the source, other such inputs
+    passed by value, the rest read element by element). A kernel Numba fails to
+    compile is reported in a warning and left to the Python tier, like a scalar op
+    without a Numba form: the function still compiles and runs.
     """
     in_dtypes = [v.type.dtype for v in node.inputs]
     out_dtype = node.outputs[0].type.dtype
     if any(d.startswith("complex") or d == "float16" for d in [*in_dtypes, out_dtype]):
         raise NoNumbaForm("complex and float16 stay in the Python tier")
-    source = kernel_source(node.op.scalar_op, in_dtypes, out_dtype)
-    from numba.core.errors import NumbaError
-
+    if kinds is None:
+        kinds = default_kinds(node)
+    constants = {k: node.inputs[k].data for k, kind in enumerate(kinds) if kind == "c"}
+    spec = KernelSpec(node.op.scalar_op, in_dtypes, out_dtype, kinds, constants, inplace)
     try:
-        return load_kernel(source)
-    except NumbaError as err:
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        return load_kernel(spec)
+    except KernelBuildError as err:
+        cause = err.__cause__
+        text = str(cause).strip()
+        first = text.splitlines()[0] if text else type(cause).__name__
         name = str(node.op)
         name = name if len(name) < 200 else name[:200] + "..."
         warnings.warn(
@@ -322,3 +555,17 @@ def elemwise_kernel(node):
             stacklevel=2,
         )
         raise NoNumbaForm(name) from err
+
+
+def default_kinds(node):
+    """How each input of ``node`` reaches its kernel: ``"c"`` for a constant with one
+    value, ``"s"`` for another input broadcastable in every dimension, else ``"p"``."""
+    kinds = []
+    for v in node.inputs:
+        if not all(v.broadcastable):
+            kinds.append("p")
+        elif isinstance(v, Constant) and np.size(v.data) == 1:
+            kinds.append("c")
+        else:
+            kinds.append("s")
+    return kinds

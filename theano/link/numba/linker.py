@@ -1,10 +1,12 @@
-"""The Numba tier: the same generated graph function, with elementwise nodes JIT-compiled.
+"""The Numba tier: the same generated graph function, with elementwise nodes compiled.
 
-Every `Elemwise` whose scalar op has a Numba form becomes a call to its compiled
-ufunc (one per fused kernel, never one per op); every other node keeps the source
-the Python tier gives it. `compile_tier` builds that function; `TieredCompiler`
-does it in a background thread and swaps it in when ready, so a function is usable
-at once and becomes fast when its kernels are compiled.
+Every `Elemwise` whose scalar op has a Numba form becomes a call to its compiled loop
+(one per fused kernel, never one per op) when its arrays are C-contiguous and of one
+shape; otherwise, and for every other node, the source the Python tier gives runs.
+Kernels with transcendental functions run on small arrays only (`TRANSCENDENTAL_MAX`),
+where one call beats NumPy's call per op. `compile_tier` builds that function;
+`TieredCompiler` does it in a background thread and swaps it in when ready, so a
+function is usable at once and becomes fast when its kernels are compiled.
 """
 
 from __future__ import annotations
@@ -12,15 +14,21 @@ from __future__ import annotations
 import threading
 import warnings
 
-from theano.configdefaults import config
-from theano.link.numba.kernels import NoNumbaForm, elemwise_kernel
+import numpy as np
 
-# Below this many elements per output, NumPy's own loops are as fast as a kernel call.
-_PARALLEL_MIN = 1 << 20
+from theano.configdefaults import config
+from theano.link.numba.kernels import NoNumbaForm, default_kinds, elemwise_kernel
+
+# Kernels with exp, log, tanh... run only on arrays below this many elements: Numba
+# calls scalar libm functions, several times slower per element than NumPy's SIMD
+# loops, but one kernel call costs less than the NumPy call per op it replaces.
+TRANSCENDENTAL_MAX = 4096
 
 
 def _elemwise_override(node, inames, onames, ctx):
-    """Source calling the node's Numba ufunc, or None to keep the Python snippet."""
+    """Source calling the node's compiled loop when its arrays allow (C-contiguous,
+    one shape), with the Python tier's snippet as the other branch; None to keep
+    that snippet alone."""
     from theano.tensor.elemwise import Elemwise
 
     op = node.op
@@ -28,29 +36,52 @@ def _elemwise_override(node, inames, onames, ctx):
         return None
     if node.outputs[0].ndim == 0:
         return None  # scalars: Python arithmetic on NumPy scalars is cheaper
-    if config.numba.kernels != "all" and not arithmetic_only(op.scalar_op):
-        # Numba evaluates exp, tanh, sin... with scalar libm calls, several times slower
-        # than NumPy's SIMD loops; those kernels stay with NumPy (blocked when large).
+    kinds = default_kinds(node)
+    full = [k for k, kind in enumerate(kinds) if kind == "p"]
+    if not full:
         return None
+    inplace = None
+    if op.inplace_pattern:
+        ((_, inplace),) = op.inplace_pattern
+        if kinds[inplace] != "p":
+            return None
     try:
-        kernel = elemwise_kernel(node)
+        kernel = elemwise_kernel(node, kinds, inplace)
     except NoNumbaForm:
         return None
-    name = ctx.ref(kernel, "kernel")
-    args = list(inames)
-    if op.inplace_pattern:
-        ((_, i),) = op.inplace_pattern
-        # Shapes are checked before the kernel overwrites its input.
-        lines = [*op.precheck(node, inames, ctx),
-                 f"{onames[0]} = {name}({', '.join(args)}, out={inames[i]})"]  # fmt: skip
-        return "\n".join(lines)
-    buffer = op.output_buffer(node, inames, onames[0], ctx)
-    if buffer is not None:
-        # A kept buffer of the right shape: no allocation, no page faults on large arrays.
-        lines = [*buffer[0], f"{onames[0]} = {name}({', '.join(args)}, out={buffer[1]})"]
+    first = inames[full[0]]
+    conds = [f"{first}.flags.c_contiguous"]
+    if config.numba.kernels != "all" and not arithmetic_only(op.scalar_op):
+        conds.insert(0, f"{first}.size < {TRANSCENDENTAL_MAX}")
+    for k in full[1:]:
+        if inames[k] != first:
+            conds.append(f"{inames[k]}.shape == {first}.shape")
+            conds.append(f"{inames[k]}.flags.c_contiguous")
+    args = [f"{first}.size"]
+    for k, kind in enumerate(kinds):
+        if kind == "p":
+            args.append(f"{inames[k]}.ctypes.data")
+        elif kind == "s":
+            args.append(f"{inames[k]}.item()")
+    fallback = op.py_code(node, inames, onames, ctx)
+    call = ctx.ref(kernel.fn, "kernel")
+    if inplace is not None:
+        dest = inames[inplace]
+        share = ctx.ref(np.may_share_memory, "may_share")
+        # Element i is read before it is written; another input overlapping the
+        # destination elsewhere would be read after it is overwritten.
+        conds.extend(f"not {share}({inames[k]}, {dest})" for k in full if inames[k] != dest)
+        body = [f"{call}({', '.join(args)})", f"{onames[0]} = {dest}"]
     else:
-        lines = [f"{onames[0]} = {name}({', '.join(args)})"]
-    lines.extend(op._broadcast_checks(node, inames, onames[0], ctx))
+        buffer = op.output_buffer(node, inames, onames[0], ctx)
+        if buffer is not None:
+            body = [*buffer[0], f"{onames[0]} = {buffer[1]}"]
+        else:
+            empty = ctx.ref(np.empty, "empty")
+            body = [f"{onames[0]} = {empty}({first}.shape, {node.outputs[0].dtype!r})"]
+        body.append(f"{call}({', '.join([*args, f'{onames[0]}.ctypes.data'])})")
+    lines = [f"if {' and '.join(conds)}:", *("    " + ln for ln in body), "else:"]
+    lines.extend("    " + ln for ln in fallback.splitlines())
     return "\n".join(lines)
 
 

@@ -680,8 +680,10 @@ def categorical_crossentropy(coding_dist, true_dist):
 
 
 def _sigmoid_binary_crossentropy_impl(o, t):
+    # log1p(exp(-|o|)) is softplus(-|o|) exactly (exp(-|o|) <= 1), twice as fast as
+    # np.logaddexp(0, -|o|).
     with np.errstate(over="ignore", invalid="ignore"):
-        return np.logaddexp(0, -np.abs(o)) + o * ((o > 0) - t)
+        return np.log1p(np.exp(-np.abs(o))) + o * ((o > 0) - t)
 
 
 class SigmoidBinaryCrossentropy(scalar.BinaryScalarOp):
@@ -700,6 +702,10 @@ class SigmoidBinaryCrossentropy(scalar.BinaryScalarOp):
     def py_expr(self, inames, ctx):
         fn = ctx.ref(_sigmoid_binary_crossentropy_impl, "sigmoid_binary_crossentropy")
         return f"{fn}({inames[0]}, {inames[1]})"
+
+    def numba_expr(self, args):
+        o, t = args
+        return f"(np.log1p(np.exp(-abs({o}))) + {o} * ((1.0 if {o} > 0 else 0.0) - {t}))"
 
     def L_op(self, inputs, outputs, gz):
         o, t = inputs

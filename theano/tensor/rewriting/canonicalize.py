@@ -825,15 +825,20 @@ def sum_of_broadcastable(fgraph, node):
 
 @node_rewriter([Sum])
 def sum_of_scaled(fgraph, node):
-    """``sum(c * x) → c * sum(x)`` for a finite scalar constant ``c`` (floats only)."""
+    """``sum(c * x) → c * sum(x)`` for a finite scalar constant ``c``, and
+    ``sum(-x) → -sum(x)`` (floats only)."""
     if type(node.op) is not Sum:
         return None
     (y,) = node.inputs
     out = node.outputs[0]
     mul = y.owner
-    if mul is None or scalar_op_of(mul) != scalar.mul or _n_clients(fgraph, y) != 1:
-        return None
     if out.dtype not in scalar.CONTINUOUS_DTYPES or y.dtype not in scalar.CONTINUOUS_DTYPES:
+        return None
+    if mul is not None and scalar_op_of(mul) == scalar.neg and _n_clients(fgraph, y) == 1:
+        # Exact: rounding is symmetric in sign (not for ints, whose negation can wrap).
+        new = _neg(node.op(mul.inputs[0]))
+        return [new] if new.type == out.type else None
+    if mul is None or scalar_op_of(mul) != scalar.mul or _n_clients(fgraph, y) != 1:
         return None
     consts = [i for i, v in enumerate(mul.inputs) if _const_leaf(v) is not None]
     if len(consts) != 1 or len(mul.inputs) < 2:

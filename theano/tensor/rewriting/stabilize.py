@@ -19,7 +19,7 @@ from theano import scalar
 from theano.graph.rewriting.basic import node_rewriter
 from theano.tensor import math as tm
 from theano.tensor.elemwise import DimShuffle, Elemwise, Max, Sum, dimshuffle
-from theano.tensor.nnet.basic import Softmax
+from theano.tensor.nnet.basic import Softmax, sigmoid_binary_crossentropy
 from theano.tensor.nnet.rewriting import STABILIZE as _NNET_STABILIZE
 from theano.tensor.nnet.rewriting import kept_sum, softmax_axis
 from theano.tensor.rewriting.basic import const_value, owner_is, same_type
@@ -82,6 +82,61 @@ def log_sigmoid(fgraph, node):
         x = Elemwise(scalar.Cast(node.outputs[0].dtype))(x)
     new = neg(softplus(neg(x) if sign < 0 else x))
     return [new] if same_type(new, node.outputs[0]) else None
+
+
+def _softplus_term(term):
+    """``(sign, a, z, negated)`` when ``term`` is ``sign * a * softplus(-z)`` (``negated``)
+    or ``sign * a * softplus(z)``, else None."""
+    sign, factors = _mul_factors([term])
+    if len(factors) != 2:
+        return None
+    for sp, a in (factors, factors[::-1]):
+        if owner_is(sp, scalar.softplus):
+            z = sp.owner.inputs[0]
+            if owner_is(z, scalar.neg):
+                return sign, a, z.owner.inputs[0], True
+            return sign, a, z, False
+    return None
+
+
+def _is_one_minus(b, a):
+    return (
+        owner_is(b, scalar.sub) and const_value(b.owner.inputs[0]) == 1 and b.owner.inputs[1] is a
+    )
+
+
+@node_rewriter([Elemwise(scalar.add)])
+def sigmoid_crossentropy_from_softplus(fgraph, node):
+    """``t * softplus(-z) + (1 - t) * softplus(z) → sigmoid_binary_crossentropy(z, t)``.
+
+    The logistic cost ``t * log(sigmoid(z)) + (1 - t) * log(1 - sigmoid(z))`` written by
+    hand becomes (by `log_sigmoid`) the negation of the left side: one elementwise op
+    instead of two softplus, exact for any ``z``.
+    """
+    terms = [_softplus_term(t) for t in node.inputs]
+    for i, first in enumerate(terms):
+        if first is None or not first[3]:
+            continue
+        sign, t, z, _ = first
+        for j, second in enumerate(terms):
+            if (
+                second is None
+                or second[3]
+                or second[0] != sign
+                or second[2] is not z
+                or not _is_one_minus(second[1], t)
+            ):
+                continue
+            new = sigmoid_binary_crossentropy(z, t)
+            if sign < 0:
+                new = tm.neg(new)
+            rest = [v for k, v in enumerate(node.inputs) if k not in (i, j)]
+            new = tm.add(new, *rest) if rest else new
+            out = node.outputs[0]
+            if new.dtype != out.dtype:
+                new = tm.cast(new, out.dtype)
+            return [new] if same_type(new, out) else None
+    return None
 
 
 @node_rewriter([Elemwise(scalar.log)])
@@ -321,6 +376,116 @@ def div_cancel(fgraph, node):
     return _product(sign, factors, node.outputs[0])
 
 
+def _sum_terms(var):
+    """``[(sign, term), ...]`` when ``var`` is ``add(...)`` or ``sub(a, b)``, else None."""
+    if owner_is(var, scalar.add):
+        return [(1, t) for t in var.owner.inputs]
+    if owner_is(var, scalar.sub):
+        a, b = var.owner.inputs
+        return [(1, a), (-1, b)]
+    return None
+
+
+@node_rewriter([Elemwise(scalar.mul)])
+def distribute_to_cancel(fgraph, node):
+    """``(a / b - c / d) * b * d → a * d - c * b``: a product of a sum whose every term
+    divides by one of the product's other factors.
+
+    The gradient of the logistic cost ``y * log(p) + (1 - y) * log(1 - p)`` with
+    ``p = sigmoid(z)`` has this form (with ``b = p`` and ``d = 1 - p``); it is
+    ``0 / 0`` where the sigmoid saturates, and costs two divisions besides.
+    """
+    sign, factors = _mul_factors(node.inputs)
+    if not 2 <= len(factors) <= _MAX_FACTORS // 2:
+        return None
+    out = node.outputs[0]
+    for i, f in enumerate(factors):
+        terms = _sum_terms(f)
+        if terms is None or not all(_has_division(t) for _, t in terms):
+            continue
+        rest = factors[:i] + factors[i + 1 :]
+        signed = {1: [], -1: []}
+        for term_sign, term in terms:
+            inner_sign, term_factors = _mul_factors([term])
+            term_factors.extend(rest)
+            if not _cancel_once(term_factors):
+                break
+            new = _product(1, term_factors, out)
+            if new is None:
+                break
+            signed[sign * term_sign * inner_sign].append(new[0])
+        else:
+            total = _signed_sum(signed[1], signed[-1])
+            return [total] if same_type(total, out) else None
+    return None
+
+
+def _signed_sum(positive, negative):
+    """``sum(positive) - sum(negative)`` with one op per sum (and no negation when both
+    are there)."""
+
+    def total(terms):
+        return terms[0] if len(terms) == 1 else tm.add(*terms)
+
+    if not negative:
+        return total(positive)
+    if not positive:
+        return tm.neg(total(negative))
+    return tm.sub(total(positive), total(negative))
+
+
+def _one_minus(var):
+    """``v`` when ``var`` is ``1 - v``, else None."""
+    if owner_is(var, scalar.sub) and const_value(var.owner.inputs[0]) == 1:
+        return var.owner.inputs[1]
+    return None
+
+
+def _take(factors, var):
+    """``factors`` without one factor equal to ``var``; None when there is none."""
+    for k, f in enumerate(factors):
+        if _same_value(f, var):
+            return factors[:k] + factors[k + 1 :]
+    return None
+
+
+@node_rewriter([Elemwise(scalar.sub)])
+def complementary_difference(fgraph, node):
+    """``c * t * (1 - s) - c * (1 - t) * s → c * (t - s)``.
+
+    `distribute_to_cancel` leaves the logistic cost's gradient in this form (``s`` the
+    sigmoid, ``t`` the target); the right side takes two ops instead of seven.
+    """
+    p, q = node.inputs
+    p_sign, p_factors = _mul_factors([p])
+    q_sign, q_factors = _mul_factors([q])
+    if p_sign != q_sign:
+        return None
+    for i, one_minus_s in enumerate(p_factors):
+        s = _one_minus(one_minus_s)
+        if s is None:
+            continue
+        for j, one_minus_t in enumerate(q_factors):
+            t = _one_minus(one_minus_t)
+            if t is None:
+                continue
+            p_rest = _take(p_factors[:i] + p_factors[i + 1 :], t)
+            q_rest = _take(q_factors[:j] + q_factors[j + 1 :], s)
+            if p_rest is None or q_rest is None or len(p_rest) != len(q_rest):
+                continue
+            for f in p_rest:
+                q_rest = _take(q_rest, f)
+                if q_rest is None:
+                    break
+            else:
+                return _product(p_sign, [*p_rest, tm.sub(t, s)], node.outputs[0])
+    return None
+
+
+def _has_division(term):
+    return any(owner_is(f, scalar.true_div) for f in _mul_factors([term])[1])
+
+
 def _product(sign, factors, out):
     """``sign * prod(factors)`` as a replacement for ``out`` (None if the type differs)."""
     factors = [f for f in factors if const_value(f) != 1] or factors[:1]
@@ -337,11 +502,14 @@ STABILIZE = (
     softplus_from_log1p_exp,
     expm1_from_sub,
     log_sigmoid,
+    sigmoid_crossentropy_from_softplus,
     log1mexp_from_log,
     logsumexp,
     logsumexp_grad,
     mul_div_cancel,
     div_cancel,
+    distribute_to_cancel,
+    complementary_difference,
     *_NNET_STABILIZE,
     double_negation,  # -(-nll) from the cross-entropy rewrites
 )

@@ -316,6 +316,17 @@ def test_sum_of_scaled(mode):
     check([T.sum(x * 2.5), T.sum(x * 3, axis=1), T.sum(i * 100)], mode)
 
 
+def test_sum_of_negation(mode):
+    x = T.dmatrix("x")
+    i = T.bmatrix("i")
+    names = ops(T.sum(-x, axis=1))
+    assert names.index("neg") > names.index("Sum{axis=[1], acc_dtype=float64}"), names
+    # -(-128) wraps in int8 before the sum: not rewritten.
+    assert ops(T.sum(-i)).index("neg") == 0
+    check([T.sum(-x, axis=1), T.sum(-x), T.sum(-i)], mode)
+    assert check([T.sum(-i)], mode, values=[np.full((2, 2), -128, "int8")])[0] == -512
+
+
 # ------------------------------------------------------------- elemwise, dimshuffle
 
 

@@ -418,6 +418,9 @@ def test_logistic_regression_mean_cost_gradient_at_saturation(mode):
     if mode == "FAST_RUN":
         np.testing.assert_allclose(value, np.mean(np_softplus(xv) - tv * xv))
         np.testing.assert_allclose(g, ref_grad, atol=1e-300)
+        fg = stabilized([x, t], [cost])
+        assert "sigmoid_binary_crossentropy" in scalar_names(fg)
+        assert "softplus" not in scalar_names(fg)
         fg = stabilized([x, t], [grad])
         divisions = [n for n in fg.apply_nodes if str(getattr(n.op, "scalar_op", "")) ==
                      "true_div" and n.outputs[0].ndim]  # fmt: skip

@@ -17,7 +17,12 @@ import warnings
 import numpy as np
 
 from theano.configdefaults import config
-from theano.link.numba.kernels import NoNumbaForm, default_kinds, elemwise_kernel
+from theano.link.numba.kernels import (
+    NoNumbaForm,
+    data_field_offset,
+    default_kinds,
+    elemwise_kernel,
+)
 
 # Kernels with exp, log, tanh... run only on arrays below this many elements: Numba
 # calls scalar libm functions, several times slower per element than NumPy's SIMD
@@ -45,10 +50,14 @@ def _elemwise_override(node, inames, onames, ctx):
         ((_, inplace),) = op.inplace_pattern
         if kinds[inplace] != "p":
             return None
+    offset = data_field_offset()
+    if offset is None:
+        return None
     try:
         kernel = elemwise_kernel(node, kinds, inplace)
     except NoNumbaForm:
         return None
+    ident = ctx.ref(id, "id")
     first = inames[full[0]]
     conds = [f"{first}.flags.c_contiguous"]
     if config.numba.kernels != "all" and not arithmetic_only(op.scalar_op):
@@ -60,7 +69,7 @@ def _elemwise_override(node, inames, onames, ctx):
     args = [f"{first}.size"]
     for k, kind in enumerate(kinds):
         if kind == "p":
-            args.append(f"{inames[k]}.ctypes.data")
+            args.append(f"{ident}({inames[k]}) + {offset}")
         elif kind == "s":
             args.append(f"{inames[k]}.item()")
     fallback = op.py_code(node, inames, onames, ctx)
@@ -79,7 +88,7 @@ def _elemwise_override(node, inames, onames, ctx):
         else:
             empty = ctx.ref(np.empty, "empty")
             body = [f"{onames[0]} = {empty}({first}.shape, {node.outputs[0].dtype!r})"]
-        body.append(f"{call}({', '.join([*args, f'{onames[0]}.ctypes.data'])})")
+        body.append(f"{call}({', '.join([*args, f'{ident}({onames[0]}) + {offset}'])})")
     lines = [f"if {' and '.join(conds)}:", *("    " + ln for ln in body), "else:"]
     lines.extend("    " + ln for ln in fallback.splitlines())
     return "\n".join(lines)

@@ -703,3 +703,65 @@ def test_sigmoid_binary_crossentropy_kernel_matches_python_tier(compiledir):
     tv = np.array([0.0, 1.0, 0.5, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 0.0, 0.25])
     with np.errstate(invalid="ignore"):
         np.testing.assert_allclose(fast(ov, tv), slow(ov, tv), rtol=1e-15, atol=0)
+
+
+# ------------------------------------------------------------- kernels of other ops
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_column_sum_kernel_is_bitwise_the_python_tier(compiledir, dtype, keepdims):
+    """Rows added one after the other into a float64 accumulator, as NumPy does."""
+    x = T.matrix("x", dtype=dtype)
+    out = T.sum(x, axis=0, keepdims=keepdims) * 1
+    fast = theano.function([x], out, mode="NUMBA")
+    slow = theano.function([x], out, mode="FAST_RUN")
+    assert kernel_calls(fast) >= 1 and "_acc" in fast.call_source, fast.call_source
+    rng = np.random.default_rng(0)
+    for xv in [rng.normal(size=(128, 37)) * 1e4, np.ones((1, 3)), np.empty((0, 4)),
+               rng.normal(size=(6, 5))[:, ::2]]:  # fmt: skip
+        xv = xv.astype(dtype)
+        got, want = fast(xv), slow(xv)
+        assert got.dtype == want.dtype and got.shape == want.shape
+        np.testing.assert_array_equal(got, want)
+
+
+def _crossentropy_fns(dtype):
+    x, y = T.matrix("x", dtype=dtype), T.ivector("y")
+    cost = -T.mean(T.log(T.nnet.softmax(x))[T.arange(y.shape[0]), y])
+    outs = [cost, T.grad(cost, x)]
+    return (theano.function([x, y], outs, mode="NUMBA"),
+            theano.function([x, y], outs, mode="FAST_RUN"))  # fmt: skip
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_crossentropy_kernels_match_python_tier(compiledir, dtype):
+    from theano.tensor.nnet.basic import (
+        CrossentropySoftmax1HotWithBiasDx,
+        CrossentropySoftmaxArgmax1HotWithBias,
+    )
+
+    fast, slow = _crossentropy_fns(dtype)
+    kinds = {type(n.op) for n in fast.maker.nodes}
+    assert {CrossentropySoftmaxArgmax1HotWithBias, CrossentropySoftmax1HotWithBiasDx} <= kinds
+    assert kernel_calls(fast) >= 2, fast.call_source  # the cost and the gradient
+    rng = np.random.default_rng(1)
+    rtol = 1e-5 if dtype == "float32" else 1e-13
+    logits = rng.normal(size=(64, 10)) * 3
+    logits[0] = [1000, -1000, 0, 5, 5, 5, 0, 0, 0, 0]  # exact where a softmax underflows
+    for xv, yv in [(logits, rng.integers(0, 10, 64)),
+                   (logits[:8], rng.integers(0, 10, 5)),  # fewer labels than rows
+                   (logits[:, ::2], rng.integers(0, 5, 64))]:  # fmt: skip
+        xv, yv = xv.astype(dtype), yv.astype("int32")
+        for got, want in zip(fast(xv, yv), slow(xv, yv)):
+            np.testing.assert_allclose(got, want, rtol=rtol, atol=1e-30)
+
+
+def test_crossentropy_kernel_refuses_bad_labels_as_python_tier(compiledir):
+    fast, slow = _crossentropy_fns("float64")
+    xv = np.zeros((4, 3))
+    for bad in ([0, 1, 3, 0], [0, -1, 2, 0]):
+        with pytest.raises(ValueError, match="out of range for 3 classes"):
+            fast(xv, np.array(bad, dtype="int32"))
+        with pytest.raises(ValueError, match="out of range for 3 classes"):
+            slow(xv, np.array(bad, dtype="int32"))

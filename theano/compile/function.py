@@ -476,7 +476,7 @@ class Function:
 
         if not numba_linker.available() or not numba_linker.count_kernels(self.maker.nodes):
             return
-        override = numba_linker._elemwise_override
+        override = numba_linker._node_override
 
         def build():
             return _build_call(self, override, install=False)

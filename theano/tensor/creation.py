@@ -162,6 +162,10 @@ def empty(shape, dtype=None):
 # --------------------------------------------------------------------------- arange
 
 
+def _constant_value(var):
+    return var.data.item() if isinstance(var, Constant) and var.data.size == 1 else None
+
+
 class ARange(Op):
     """``numpy.arange(start, stop, step)`` of a fixed ``dtype``."""
 
@@ -188,6 +192,13 @@ class ARange(Op):
         from theano.tensor.math import cast, int_div, maximum, neg, sub
 
         start, stop, step = node.inputs
+        if (
+            _constant_value(start) == 0
+            and _constant_value(step) == 1
+            and stop.dtype.startswith(("int", "uint"))
+        ):
+            # arange(n): max(n, 0) elements (a plain expression for shape rewrites)
+            return [(maximum(cast(stop, "int64"), constant(0, dtype="int64")),)]
         work = "float64" if any(v.dtype.startswith(("float", "complex")) for v in
                                 node.inputs) else "int64"  # fmt: skip
         start, stop, step = (cast(v, work) for v in (start, stop, step))

@@ -327,6 +327,19 @@ def test_sum_of_negation(mode):
     assert check([T.sum(-i)], mode, values=[np.full((2, 2), -128, "int8")])[0] == -512
 
 
+def test_length_of_arange_of_a_dimension(mode):
+    """``arange(x.shape[0])`` has ``x.shape[0]`` elements: no ceil-division, no clamp at
+    zero, and a broadcast of two equal dimensions is that dimension."""
+    x = T.dmatrix("x")
+    n = x.shape[0]
+    rows = T.arange(n)
+    names = ops([rows.shape[0], (rows + T.arange(x.shape[0])).shape[0]])
+    assert not {"maximum", "int_div", "switch", "neg"} & set(names), names
+    check([rows.shape[0], (rows * 2).shape[0], T.arange(n - 5).shape[0]], mode,
+          values=[np.zeros((3, 2))])  # fmt: skip
+    assert theano.function([x], T.arange(n - 5).shape[0], mode=mode)(np.zeros((3, 2))) == 0
+
+
 # ------------------------------------------------------------- elemwise, dimshuffle
 
 

@@ -45,6 +45,18 @@ _NUMPY_SCALAR_UFUNCS = {
 }  # fmt: skip
 
 
+# Kernels with exp, log, tanh... run only on arrays below this many elements: Numba
+# calls scalar libm functions, several times slower per element than NumPy's SIMD
+# loops, but one kernel call costs less than the NumPy call per op it replaces.
+TRANSCENDENTAL_MAX = 4096
+
+
+def small_arrays_only() -> bool:
+    """True when kernels with transcendental functions are limited to small arrays
+    (``config.numba.kernels != 'all'``)."""
+    return config.numba.kernels != "all"
+
+
 class NoNumbaForm(Exception):
     """The scalar op has no Numba expression; its node stays in the Python tier."""
 
@@ -222,6 +234,9 @@ class KernelSpec:
         self.constants = dict(constants or {})
         self.inplace = inplace
         self.source = _module_source(self)
+
+    def restype(self):
+        return None
 
     def argtypes(self):
         """The ctypes argument types: the element count, then the inputs, then the
@@ -439,7 +454,7 @@ def _load_native(directory, key, spec):
         fn = lib[manifest["symbol"]]
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None  # absent, partial or corrupted: rebuilt
-    fn.restype = None
+    fn.restype = spec.restype()
     fn.argtypes = spec.argtypes()
     return NativeKernel(fn, spec, "cache", keepalive=lib)
 
@@ -461,7 +476,7 @@ def _build(directory, key, spec):
         if loaded is not None:
             loaded.origin = "built"
             return loaded
-    proto = ctypes.PYFUNCTYPE(None, *spec.argtypes())
+    proto = ctypes.PYFUNCTYPE(spec.restype(), *spec.argtypes())
     return NativeKernel(proto(compiled.address), spec, "jit", keepalive=compiled)
 
 

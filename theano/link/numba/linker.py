@@ -16,18 +16,30 @@ import warnings
 
 import numpy as np
 
-from theano.configdefaults import config
 from theano.link.numba.kernels import (
+    TRANSCENDENTAL_MAX,
     NoNumbaForm,
     data_field_offset,
     default_kinds,
     elemwise_kernel,
+    small_arrays_only,
 )
 
-# Kernels with exp, log, tanh... run only on arrays below this many elements: Numba
-# calls scalar libm functions, several times slower per element than NumPy's SIMD
-# loops, but one kernel call costs less than the NumPy call per op it replaces.
-TRANSCENDENTAL_MAX = 4096
+
+def _node_override(node, inames, onames, ctx):
+    """Source calling a compiled kernel for ``node`` (with the Python tier's snippet as
+    the fallback branch), or None to keep that snippet alone."""
+    from theano.link.numba.ops import overrides
+
+    code = overrides().get(type(node.op))
+    if code is None:
+        return _elemwise_override(node, inames, onames, ctx)
+    if data_field_offset() is None:
+        return None
+    try:
+        return code(node, inames, onames, ctx)
+    except NoNumbaForm:
+        return None
 
 
 def _elemwise_override(node, inames, onames, ctx):
@@ -60,7 +72,7 @@ def _elemwise_override(node, inames, onames, ctx):
     ident = ctx.ref(id, "id")
     first = inames[full[0]]
     conds = [f"{first}.flags.c_contiguous"]
-    if config.numba.kernels != "all" and not arithmetic_only(op.scalar_op):
+    if small_arrays_only() and not arithmetic_only(op.scalar_op):
         conds.insert(0, f"{first}.size < {TRANSCENDENTAL_MAX}")
     for k in full[1:]:
         if inames[k] != first:
@@ -138,14 +150,20 @@ def available() -> bool:
 
 def count_kernels(nodes) -> int:
     """How many nodes the Numba tier would compile (for reporting and tests)."""
+    from theano.link.numba.ops import overrides
     from theano.tensor.elemwise import Elemwise
 
-    return sum(1 for n in nodes if isinstance(n.op, Elemwise) and n.outputs[0].ndim > 0)
+    others = tuple(overrides())
+    return sum(
+        1
+        for n in nodes
+        if (isinstance(n.op, Elemwise) and n.outputs[0].ndim > 0) or isinstance(n.op, others)
+    )
 
 
 def compile_tier(generate_fn, *args, **kwargs):
     """Run the Python tier's code generator with elementwise nodes as Numba kernels."""
-    return generate_fn(*args, override=_elemwise_override, **kwargs)
+    return generate_fn(*args, override=_node_override, **kwargs)
 
 
 class TieredCompiler:

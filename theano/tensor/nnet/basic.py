@@ -507,8 +507,10 @@ class CrossentropySoftmaxArgmax1HotWithBias(_KernelOp):
         return Apply(self, [x, b, y], outs)
 
     def infer_shape(self, node, shapes):
-        xs = shapes[0]
-        return [(xs[0],), tuple(xs), (xs[0],)]
+        # The op refuses y_idx of another length than x's rows: the row count is also
+        # y_idx's length, the simpler expression when x is a slice x[:len(y)].
+        rows = shapes[2][0]
+        return [(rows,), (rows, shapes[0][1]), (rows,)]
 
     def connection_pattern(self, node):
         return [[True, True, False], [True, True, False], [False, False, False]]

@@ -32,7 +32,7 @@ from theano.tensor.nnet.basic import (
     crossentropy_softmax_argmax_1hot_with_bias,
 )
 from theano.tensor.rewriting.basic import const_value, owner_is
-from theano.tensor.shape import Shape, Shape_i
+from theano.tensor.shape import Shape, Shape_i, shape_i
 from theano.tensor.subtensor import (
     AdvancedIncSubtensor,
     AdvancedSubtensor,
@@ -253,7 +253,7 @@ def _first_rows(fgraph, x, y):
             and _first_dim_of(client.inputs[1]) is y
         ):
             return client.outputs[0]
-    return x[: y.shape[0]]
+    return x[: shape_i(y, 0)]
 
 
 _FIRST_ROWS = (("s", False, True, False),)  # Subtensor's idx_list of [:stop]
@@ -376,7 +376,7 @@ def _crossentropy_dx(fgraph, sm, v, rows, y):
     first = _first_rows(fgraph, x, y)
     probs = _crossentropy_outputs(fgraph, first, y)[1]
     dx = crossentropy_softmax_1hot_with_bias_dx(tm.neg(v), probs, y)
-    return set_subtensor(tm.zeros_like(sm)[: y.shape[0]], dx)
+    return set_subtensor(tm.zeros_like(sm)[: shape_i(y, 0)], dx)
 
 
 @node_rewriter([SoftmaxGrad])

@@ -495,11 +495,58 @@ def add_canonizer(fgraph, node):
     return [new] if new is not None else None
 
 
+def _same_computation(a, b):
+    """True when ``a`` and ``b`` are the same output of equal ops on the same inputs
+    (two ``Shape_i{0}(y)`` nodes made by different rewrites)."""
+    na, nb = a.owner, b.owner
+    return (
+        na is not None
+        and nb is not None
+        and na.op == nb.op
+        and na.outputs.index(a) == nb.outputs.index(b)
+        and len(na.inputs) == len(nb.inputs)
+        and all(x is y for x, y in zip(na.inputs, nb.inputs))
+    )
+
+
+def _is_shape_entry(var):
+    """True for a dimension of some array (never negative): ``Shape_i``, ``shape(x)[i]``
+    or an integer cast of one."""
+    while var.owner is not None and isinstance(getattr(var.owner.op, "scalar_op", None),
+                                               scalar.Cast):  # fmt: skip
+        if var.dtype not in ("int64", "int32"):
+            return False
+        var = var.owner.inputs[0]
+    node = var.owner
+    if node is None:
+        return False
+    if isinstance(node.op, Shape_i):
+        return True
+    return (
+        isinstance(node.op, Subtensor)
+        and node.inputs[0].owner is not None
+        and isinstance(node.inputs[0].owner.op, Shape)
+        and var.ndim == 0
+    )
+
+
+@node_rewriter([Elemwise(scalar.maximum)])
+def nonnegative_shape(fgraph, node):
+    """``maximum(n, 0) → n`` for a dimension ``n`` (the length of ``arange(n)``)."""
+    if len(node.inputs) != 2:
+        return None
+    for n, zero in (node.inputs, node.inputs[::-1]):
+        if const_value(zero) == 0 and _is_shape_entry(n):
+            new = _fit(n, node.outputs[0], [zero])
+            return [new] if new is not None else None
+    return None
+
+
 @node_rewriter([Elemwise(scalar.switch)])
 def useless_switch(fgraph, node):
     """``switch(c, a, b)`` with a constant ``c``, or with ``a is b``, is the branch taken."""
     cond, a, b = node.inputs
-    if a is b:
+    if a is b or _same_computation(a, b):
         new, refs = a, [cond]
     else:
         value = const_value(cond) if _maybe_constant(cond) else None
@@ -909,6 +956,7 @@ CANONICALIZE = (
     add_canonizer,
     useless_fill,
     useless_switch,
+    nonnegative_shape,
     shape_i_from_infer_shape,
     shape_of_broadcastable,
     shape_entry,

@@ -765,3 +765,13 @@ def test_crossentropy_kernel_refuses_bad_labels_as_python_tier(compiledir):
             fast(xv, np.array(bad, dtype="int32"))
         with pytest.raises(ValueError, match="out of range for 3 classes"):
             slow(xv, np.array(bad, dtype="int32"))
+
+
+def test_numba_cache_flag_off_stores_no_machine_code(tmp_path, monkeypatch):
+    monkeypatch.setattr(kernels, "_loaded", {})
+    x = T.dvector("x")
+    with theano.change_flags(base_compiledir=str(tmp_path), **{"numba.cache": False}):
+        f = theano.function([x], x * 3 - 1, mode="NUMBA")
+    assert kernel_calls(f) == 1
+    np.testing.assert_array_equal(f(np.array([1.0, 2.0])), [2.0, 5.0])
+    assert not [n for _, _, fs in os.walk(tmp_path) for n in fs if n.endswith((".so", ".json"))]

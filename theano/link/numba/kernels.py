@@ -404,16 +404,18 @@ def load_kernel(spec: KernelSpec) -> NativeKernel:
     ``k_<key>.json`` (the symbol and the library's SHA-256). Each is written to a
     temporary file and renamed into place, the manifest last, so concurrent processes
     never load a partial library; a library whose hash does not match its manifest,
-    or that cannot be loaded, is rebuilt.
+    or that cannot be loaded, is rebuilt. With ``config.numba.cache`` off, kernels are
+    compiled in each process and no machine code is stored.
     """
     key = _key(spec.source)
     with _lock:
         if key in _loaded:
             return _loaded[key]
         directory = _cache_dir()
-        kernel = _load_native(directory, key, spec)
+        cache = bool(config.numba.cache)
+        kernel = _load_native(directory, key, spec) if cache else None
         if kernel is None:
-            kernel = _build(directory, key, spec)
+            kernel = _build(directory, key, spec, store=cache)
         _loaded[key] = kernel
         return kernel
 
@@ -459,7 +461,7 @@ def _load_native(directory, key, spec):
     return NativeKernel(fn, spec, "cache", keepalive=lib)
 
 
-def _build(directory, key, spec):
+def _build(directory, key, spec, store=True):
     import ctypes
 
     path = os.path.join(directory, f"k_{key}.py")
@@ -471,7 +473,7 @@ def _build(directory, key, spec):
         compiled = _import(key, path)
     except NumbaError as err:
         raise KernelBuildError(str(err)) from err
-    if _store_native(directory, key, compiled):
+    if store and _store_native(directory, key, compiled):
         loaded = _load_native(directory, key, spec)
         if loaded is not None:
             loaded.origin = "built"

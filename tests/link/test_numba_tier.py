@@ -775,3 +775,37 @@ def test_numba_cache_flag_off_stores_no_machine_code(tmp_path, monkeypatch):
     assert kernel_calls(f) == 1
     np.testing.assert_array_equal(f(np.array([1.0, 2.0])), [2.0, 5.0])
     assert not [n for _, _, fs in os.walk(tmp_path) for n in fs if n.endswith((".so", ".json"))]
+
+
+def test_kernels_refuse_arrays_they_cannot_read_by_address(compiledir):
+    """A non-contiguous, byte-swapped or read-only array takes the NumPy branch: a
+    kernel reading raw memory must never see a layout or dtype it was not built for."""
+    x, y = T.dvectors("x", "y")
+    f = theano.function([x, y], (x - y) * 3 + 1, mode="NUMBA")
+    assert kernel_calls(f) == 1
+    base = np.arange(10.0)
+    for xv in [base[::2], base[:5].astype(">f8"), base[5:]]:
+        yv = np.ones(5)
+        np.testing.assert_array_equal(f(xv, yv), (np.asarray(xv, "f8") - 1) * 3 + 1)
+    s = theano.shared(np.arange(4.0))
+    g = theano.function([x], [], updates=[(s, s * 2 + x)], mode="NUMBA")
+    frozen = np.arange(4.0)
+    frozen.flags.writeable = False
+    g(frozen)
+    np.testing.assert_array_equal(s.get_value(), np.arange(4.0) * 3)
+    np.testing.assert_array_equal(frozen, np.arange(4.0))
+
+
+def test_unpickled_arrays_still_run_the_kernel(compiledir, monkeypatch):
+    """An unpickled array's dtype equals float64 without being NumPy's singleton."""
+    import pickle
+
+    x = T.dvector("x")
+    f = theano.function([x], x * 2 + 1, mode="NUMBA")
+    calls = []
+    name = next(k for k in type(f).__call__.__globals__ if k.startswith("_kernel"))
+    real = type(f).__call__.__globals__[name]
+    monkeypatch.setitem(type(f).__call__.__globals__, name, lambda *a: calls.append(real(*a)))
+    xv = pickle.loads(pickle.dumps(np.arange(3.0)))
+    np.testing.assert_array_equal(f(xv), [1.0, 3.0, 5.0])
+    assert calls

@@ -601,6 +601,18 @@ def elemwise_kernel(node, kinds=None, inplace=None):
         raise NoNumbaForm(name) from err
 
 
+def array_checks(ctx, names, variables):
+    """Call-time conditions for passing arrays to a kernel by address: each C-contiguous
+    and of its variable's dtype (so a kernel never reads past an array's end)."""
+    conds = []
+    for name, var in zip(names, variables):
+        dtype = ctx.ref(np.dtype(var.dtype), f"dt_{var.dtype}")
+        # "is" first: NumPy's builtin dtypes are singletons, except after unpickling.
+        conds.append(f"{name}.flags.c_contiguous and ({name}.dtype is {dtype} or "
+                     f"{name}.dtype == {dtype})")  # fmt: skip
+    return conds
+
+
 def default_kinds(node):
     """How each input of ``node`` reaches its kernel: ``"c"`` for a constant with one
     value, ``"s"`` for another input broadcastable in every dimension, else ``"p"``."""

@@ -19,6 +19,7 @@ import numpy as np
 from theano.link.numba.kernels import (
     TRANSCENDENTAL_MAX,
     NoNumbaForm,
+    array_checks,
     data_field_offset,
     default_kinds,
     elemwise_kernel,
@@ -71,13 +72,12 @@ def _elemwise_override(node, inames, onames, ctx):
         return None
     ident = ctx.ref(id, "id")
     first = inames[full[0]]
-    conds = [f"{first}.flags.c_contiguous"]
+    # Each array once, however many inputs it is (x * x).
+    distinct = [k for i, k in enumerate(full) if inames[k] not in {inames[j] for j in full[:i]}]
+    conds = array_checks(ctx, [inames[k] for k in distinct], [node.inputs[k] for k in distinct])
     if small_arrays_only() and not arithmetic_only(op.scalar_op):
         conds.insert(0, f"{first}.size < {TRANSCENDENTAL_MAX}")
-    for k in full[1:]:
-        if inames[k] != first:
-            conds.append(f"{inames[k]}.shape == {first}.shape")
-            conds.append(f"{inames[k]}.flags.c_contiguous")
+    conds.extend(f"{inames[k]}.shape == {first}.shape" for k in distinct[1:])
     args = [f"{first}.size"]
     for k, kind in enumerate(kinds):
         if kind == "p":
@@ -91,7 +91,8 @@ def _elemwise_override(node, inames, onames, ctx):
         share = ctx.ref(np.may_share_memory, "may_share")
         # Element i is read before it is written; another input overlapping the
         # destination elsewhere would be read after it is overwritten.
-        conds.extend(f"not {share}({inames[k]}, {dest})" for k in full if inames[k] != dest)
+        conds.append(f"{dest}.flags.writeable")
+        conds.extend(f"not {share}({inames[k]}, {dest})" for k in distinct if inames[k] != dest)
         body = [f"{call}({', '.join(args)})", f"{onames[0]} = {dest}"]
     else:
         buffer = op.output_buffer(node, inames, onames[0], ctx)

@@ -15,6 +15,7 @@ import numpy as np
 from theano.link.numba.kernels import (
     TRANSCENDENTAL_MAX,
     _storage,
+    array_checks,
     data_field_offset,
     load_kernel,
     small_arrays_only,
@@ -66,10 +67,6 @@ def _branch(conds, body, fallback):
     return "\n".join(lines)
 
 
-def _contiguous(names):
-    return [f"{n}.flags.c_contiguous" for n in names]
-
-
 # ------------------------------------------------------------------------------ sums
 
 
@@ -117,7 +114,7 @@ def sum_code(node, inames, onames, ctx):
             f"{ident}({o}_acc) + {offset}, {ident}({o}) + {offset})"
         ),  # fmt: skip
     ]
-    return _branch(_contiguous([xs]), body, op.py_code(node, inames, onames, ctx))
+    return _branch(array_checks(ctx, [xs], [x]), body, op.py_code(node, inames, onames, ctx))
 
 
 # ------------------------------------------------------------- softmax cross-entropy
@@ -169,7 +166,8 @@ def crossentropy_code(node, inames, onames, ctx):
     offset = data_field_offset()
     xs, bs, ys = inames
     on, osm, oam = onames
-    conds = [*_contiguous([xs, bs, ys]), f"{ys}.shape[0] == {xs}.shape[0]", f"{xs}.shape[1] > 0"]
+    conds = [*array_checks(ctx, inames, node.inputs), f"{ys}.shape[0] == {xs}.shape[0]",
+             f"{xs}.shape[1] > 0"]  # fmt: skip
     if small_arrays_only():
         conds.insert(0, f"{xs}.size < {TRANSCENDENTAL_MAX}")
     if not one_bias:
@@ -216,7 +214,7 @@ def crossentropy_dx_code(node, inames, onames, ctx):
     offset = data_field_offset()
     ds, ss, ys = inames
     (o,) = onames
-    conds = [*_contiguous([ds, ss, ys]), f"{ys}.shape[0] == {ss}.shape[0]",
+    conds = [*array_checks(ctx, inames, node.inputs), f"{ys}.shape[0] == {ss}.shape[0]",
              f"{ds}.shape[0] == {ss}.shape[0]"]  # fmt: skip
     args = ", ".join(f"{ident}({v}) + {offset}" for v in (ds, ss, ys, o))
     fallback = node.op.py_code(node, inames, onames, ctx)

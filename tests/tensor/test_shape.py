@@ -204,6 +204,18 @@ def test_alloc_values_types_and_shapes(mode):
     assert T.alloc(T.fscalar(), 2).dtype == "float32"
 
 
+def test_alloc_of_zero_constants_keeps_the_sign_of_zero(mode):
+    """Zeros come from np.zeros (calloc) only when every bit is zero: -0.0 is not."""
+    n = T.lscalar("n")
+    outs = [T.alloc(np.float64(0.0), n, 2), T.alloc(np.float64(-0.0), n), T.alloc(np.int8(0), n),
+            T.alloc(np.array(False), n), T.alloc(np.float32(7), n)]  # fmt: skip
+    got = theano.function([n], outs, mode=mode)(3)
+    np.testing.assert_array_equal(got[0], np.zeros((3, 2)))
+    assert np.signbit(got[1]).all() and (got[1] == 0).all()
+    assert got[2].dtype == "int8" and not got[2].any() and got[3].dtype == "bool"
+    np.testing.assert_array_equal(got[4], np.full(3, 7, "float32"))
+
+
 def test_alloc_broadcasts_a_vector_value(mode):
     r, n = T.dvector("r"), T.lscalar("n")
     out = T.alloc(r, n, 3)

@@ -277,9 +277,16 @@ class Alloc(Op):
         return Apply(self, [value, *dims], [TensorType(value.dtype, bcast)()])
 
     def py_code(self, node, inames, onames, ctx):
-        full = ctx.ref(np.full, "full")
         dims = ", ".join(inames[1:])
-        return f"{onames[0]} = {full}(({dims},), {inames[0]}, dtype={node.outputs[0].dtype!r})"
+        dtype = node.outputs[0].dtype
+        value = node.inputs[0]
+        if isinstance(value, Constant) and not value.data.tobytes().strip(b"\0"):
+            zeros = ctx.ref(
+                np.zeros, "zeros"
+            )  # all bits zero (not -0.0): calloc'd, faster than full
+            return f"{onames[0]} = {zeros}(({dims},), dtype={dtype!r})"
+        full = ctx.ref(np.full, "full")
+        return f"{onames[0]} = {full}(({dims},), {inames[0]}, dtype={dtype!r})"
 
     def perform(self, node, inputs, output_storage):
         value, *dims = inputs

@@ -809,3 +809,68 @@ def test_unpickled_arrays_still_run_the_kernel(compiledir, monkeypatch):
     xv = pickle.loads(pickle.dumps(np.arange(3.0)))
     np.testing.assert_array_equal(f(xv), [1.0, 3.0, 5.0])
     assert calls
+
+
+# ------------------------------------------------------------ review regressions
+
+
+@pytest.mark.parametrize("src, dst", [("float32", "uint8"), ("float32", "int8"),
+                                      ("float64", "uint16"), ("float32", "uint16")])  # fmt: skip
+def test_out_of_range_float_to_small_int_casts_match_python_tier(compiledir, src, dst):
+    """Undefined in C, so NumPy and LLVM disagree: such casts stay with NumPy."""
+    x = T.vector("x", dtype=src)
+    v = np.array([-1.0, 300.0, -3.7, 3.7, 255.9, 65537.0, -129.0] * 3, src)
+    out = T.cast(x * 1, dst)
+    fast = theano.function([x], out, mode="NUMBA")
+    slow = theano.function([x], out, mode="FAST_RUN")
+    with np.errstate(invalid="ignore"):
+        np.testing.assert_array_equal(fast(v), slow(v))
+
+
+def test_bool_with_uint64_integer_ops_match_python_tier(compiledir):
+    x, y = T.vector("x", dtype="bool"), T.vector("y", dtype="uint64")
+    outs = [x // y, x % y, x + y, x * y]
+    fast = theano.function([x, y], outs, mode="NUMBA")
+    slow = theano.function([x, y], outs, mode="FAST_RUN")
+    assert kernel_calls(fast) == 4
+    xv, yv = np.array([True, True, False]), np.array([2**64 - 1, 2**63, 5], "uint64")
+    for got, want in zip(fast(xv, yv), slow(xv, yv)):
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+
+
+def test_single_column_sum_is_left_to_numpy(compiledir):
+    """One column is a contiguous vector, which NumPy sums pairwise."""
+    x = T.dmatrix("x")
+    fast = theano.function([x], T.sum(x, axis=0) * 1, mode="NUMBA")
+    slow = theano.function([x], T.sum(x, axis=0) * 1, mode="FAST_RUN")
+    v = np.random.default_rng(1).normal(size=(100000, 1)) * 1e3
+    np.testing.assert_array_equal(fast(v), slow(v))
+
+
+def test_numba_installed_but_broken_keeps_the_python_tier(tmp_path):
+    """After a NumPy upgrade Numba may be installed but fail to import."""
+    fake = tmp_path / "fake" / "numba"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("raise ImportError('Numba needs an older NumPy')\n")
+    script = textwrap.dedent(
+        """
+        import warnings
+        import numpy as np
+        import theano
+        import theano.tensor as T
+
+        x = T.dvector("x")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            f = theano.function([x], [x * 3 + 1, T.sum(T.outer(x, x) * 2, axis=0)], mode="NUMBA")
+        out = f(np.arange(3.0))
+        print(f.tier, out[0].tolist(), sum("cannot be imported" in str(w.message) for w in caught))
+        """
+    )
+    env = _env(tmp_path)
+    env["PYTHONPATH"] = os.pathsep.join([str(tmp_path / "fake"), env["PYTHONPATH"]])
+    env["THEANO_FLAGS"] = f"base_compiledir={tmp_path / 'cache'}"
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                          text=True, check=True)  # fmt: skip
+    assert done.stdout.split(" ", 1)[1].strip() == "[1.0, 4.0, 7.0] 1", done.stdout + done.stderr

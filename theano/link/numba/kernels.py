@@ -98,10 +98,23 @@ def scalar_expr(op, args, in_dtypes, out_dtype) -> str:
             raise NoNumbaForm(f"{op} needs statements; use kernel_source")
         return result
     if isinstance(op, S.Cast):
+        if (
+            in_dtypes[0].startswith("float")
+            and op.dtype.startswith(("int", "uint"))
+            and (op.dtype != "int64")
+        ):
+            # Out of range, float -> int8 (or uint64...) is undefined in C: NumPy and
+            # LLVM give different values. Such casts stay with NumPy.
+            raise NoNumbaForm(f"{in_dtypes[0]} -> {op.dtype} conversion")
         return _cast(args[0], op.dtype)
+    first = 1 if isinstance(op, S.Switch) else 0  # the condition stays as it is
     if not _discrete(out_dtype) and not out_dtype.startswith("complex"):
-        first = 1 if isinstance(op, S.Switch) else 0  # the condition stays as it is
         args = [_cast(a, out_dtype) if k >= first and _discrete(d) else a
+                for k, (a, d) in enumerate(zip(args, in_dtypes))]  # fmt: skip
+    elif out_dtype != "bool" and _discrete(out_dtype):
+        # Numba combines a bool with a uint64 as int64 (2**64 - 1 becomes -1); NumPy
+        # computes in the result's dtype.
+        args = [_cast(a, out_dtype) if k >= first and d == "bool" else a
                 for k, (a, d) in enumerate(zip(args, in_dtypes))]  # fmt: skip
     return _op_expr(op, args, in_dtypes)
 
@@ -467,8 +480,7 @@ def _build(directory, key, spec, store=True):
     path = os.path.join(directory, f"k_{key}.py")
     if not _file_matches(path, spec.source):
         _write_atomic(directory, path, spec.source.encode())
-    from numba.core.errors import NumbaError  # compiling: Numba is needed now
-
+    NumbaError = _numba_errors()  # compiling: Numba is needed now
     try:
         compiled = _import(key, path)
     except NumbaError as err:
@@ -480,6 +492,23 @@ def _build(directory, key, spec, store=True):
             return loaded
     proto = ctypes.PYFUNCTYPE(spec.restype(), *spec.argtypes())
     return NativeKernel(proto(compiled.address), spec, "jit", keepalive=compiled)
+
+
+_NUMBA_BROKEN = []
+
+
+def _numba_errors():
+    """Numba's error class, importing Numba; `NoNumbaForm` when Numba is installed but
+    cannot be imported (after a NumPy upgrade it does not support), with one warning."""
+    if _NUMBA_BROKEN:
+        raise NoNumbaForm(_NUMBA_BROKEN[0])
+    try:
+        from numba.core.errors import NumbaError
+    except Exception as err:  # any failure: the Python tier serves
+        _NUMBA_BROKEN.append(f"numba cannot be imported: {type(err).__name__}: {err}")
+        warnings.warn(f"{_NUMBA_BROKEN[0]}; functions run on the Python tier", stacklevel=3)
+        raise NoNumbaForm(_NUMBA_BROKEN[0]) from err
+    return NumbaError
 
 
 def _store_native(directory, key, compiled) -> bool:

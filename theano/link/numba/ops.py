@@ -71,9 +71,9 @@ def _branch(conds, body, fallback):
 
 
 def sum_code(node, inames, onames, ctx):
-    """``sum(x, axis=0)`` of a float matrix, accumulated in ``acc_dtype``: row after row
-    into an accumulator, as NumPy adds them (the same result, in one call where NumPy
-    casts every row through a buffer)."""
+    """``sum(x, axis=0)`` of a float matrix of several columns, accumulated in
+    ``acc_dtype``: row after row into an accumulator, as NumPy adds them (the same
+    result, in one call where NumPy casts every row through a buffer)."""
     from theano.tensor.elemwise import Sum
 
     op = node.op
@@ -114,7 +114,9 @@ def sum_code(node, inames, onames, ctx):
             f"{ident}({o}_acc) + {offset}, {ident}({o}) + {offset})"
         ),  # fmt: skip
     ]
-    return _branch(array_checks(ctx, [xs], [x]), body, op.py_code(node, inames, onames, ctx))
+    # One column is a contiguous vector, which NumPy sums pairwise: left to NumPy.
+    conds = [*array_checks(ctx, [xs], [x]), f"{xs}.shape[1] != 1"]
+    return _branch(conds, body, op.py_code(node, inames, onames, ctx))
 
 
 # ------------------------------------------------------------- softmax cross-entropy

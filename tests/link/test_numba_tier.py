@@ -874,3 +874,26 @@ def test_numba_installed_but_broken_keeps_the_python_tier(tmp_path):
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
                           text=True, check=True)  # fmt: skip
     assert done.stdout.split(" ", 1)[1].strip() == "[1.0, 4.0, 7.0] 1", done.stdout + done.stderr
+
+
+def test_openmp_flag_splits_large_arithmetic_kernels_between_threads(compiledir, monkeypatch):
+    """Theano's ``openmp`` flag: from ``openmp_elemwise_minsize`` elements, parts of the
+    array are computed by ``OMP_NUM_THREADS`` threads (the GIL released)."""
+    from theano.link.numba import linker as numba_linker
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    seen = []
+    real = numba_linker._parallel
+    monkeypatch.setattr(numba_linker, "_parallel", lambda *a: seen.append(a[1]) or real(*a))
+    x, y = T.dvectors("x", "y")
+    outs = [x**2 + y**2 + 2 * x * y, (x - y) * 0.5]
+    with theano.change_flags(openmp=True, openmp_elemwise_minsize=1000):
+        fast = theano.function([x, y], outs, mode="NUMBA")
+    slow = theano.function([x, y], outs, mode="FAST_RUN")
+    assert "_parallel" in fast.call_source
+    rng = np.random.default_rng(5)
+    for n in (999, 1000, 100_003):
+        xv, yv = rng.normal(size=(2, n))
+        for got, want in zip(fast(xv, yv), slow(xv, yv)):
+            np.testing.assert_array_equal(got, want)
+    assert seen == [1000, 1000, 100_003, 100_003]

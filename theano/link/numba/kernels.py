@@ -252,11 +252,11 @@ class KernelSpec:
         return None
 
     def argtypes(self):
-        """The ctypes argument types: the element count, then the inputs, then the
-        output (when not in place)."""
+        """The ctypes argument types: the range of elements to compute (``lo``, ``hi``),
+        then the inputs, then the output (when not in place)."""
         import ctypes
 
-        types = [ctypes.c_ssize_t]
+        types = [ctypes.c_ssize_t, ctypes.c_ssize_t]
         for kind, dtype in zip(self.kinds, self.in_dtypes):
             if kind == "p":
                 types.append(ctypes.c_void_p)
@@ -303,7 +303,7 @@ def _module_source(spec):
     n_in = len(spec.in_dtypes)
     values = [f"x{k}" for k in range(n_in)]
     lines, result = _body(spec.scalar_op, values, spec.in_dtypes, spec.out_dtype)
-    params, sig, loads, heads = ["n"], ["types.intp"], [], []
+    params, sig, loads, heads = ["lo", "hi"], ["types.intp", "types.intp"], [], []
     for k, (kind, dtype) in enumerate(zip(spec.kinds, spec.in_dtypes)):
         storage = f"types.{_storage(dtype)}"
         if kind == "p":
@@ -335,7 +335,7 @@ def _module_source(spec):
         f"SIGNATURE = types.void({', '.join(sig)})\n\n\n"
         f"def body({', '.join(params)}):\n"
         f"{''.join(f'    {h}{chr(10)}' for h in heads)}"
-        "    for i in range(n):\n"
+        "    for i in range(lo, hi):\n"
         f"{body}"
         f"        {target}[i] = {value}\n\n\n"
         # error_model='numpy': x / 0 gives inf or nan as in NumPy, never an exception.
@@ -350,16 +350,19 @@ def _cache_dir():
 
 
 class NativeKernel:
-    """A compiled elementwise loop, called as ``fn(n, *inputs[, out])`` with the data
-    addresses of C-contiguous arrays (`KernelSpec` says which inputs are addresses).
+    """A compiled loop, called as ``fn(*args)``: for an elementwise kernel ``args`` is
+    ``lo, hi, *inputs[, out]`` with the data addresses of C-contiguous arrays
+    (`KernelSpec` says which inputs are addresses).
 
-    ``origin`` is ``"cache"`` (loaded from the shared library on disk, Numba not
-    imported), ``"built"`` (compiled now, and its shared library stored) or ``"jit"``
-    (compiled now; no C linker to store it with).
+    ``fn`` keeps the GIL (cheapest for a short call); ``fn_nogil`` releases it, for
+    threads computing parts of one large array. ``origin`` is ``"cache"`` (loaded from
+    the shared library on disk, Numba not imported), ``"built"`` (compiled now, and its
+    shared library stored) or ``"jit"`` (compiled now; no C linker to store it with).
     """
 
-    def __init__(self, fn, spec, origin, keepalive=None):
+    def __init__(self, fn, spec, origin, keepalive=None, fn_nogil=None):
         self.fn = fn
+        self.fn_nogil = fn_nogil
         self.spec = spec
         self.origin = origin
         self._keepalive = keepalive
@@ -372,7 +375,7 @@ class NativeKernel:
         full = [a for a, kind in zip(arrays, spec.kinds) if kind == "p"]
         shape = full[0].shape if full else ()
         offset = data_field_offset()
-        args = [int(np.prod(shape))]
+        args = [0, int(np.prod(shape))]
         for a, kind in zip(arrays, spec.kinds):
             if kind == "p":
                 args.append(id(a) + offset)
@@ -469,9 +472,11 @@ def _load_native(directory, key, spec):
         fn = lib[manifest["symbol"]]
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None  # absent, partial or corrupted: rebuilt
-    fn.restype = spec.restype()
-    fn.argtypes = spec.argtypes()
-    return NativeKernel(fn, spec, "cache", keepalive=lib)
+    free = ctypes.CDLL(base + ".so")[manifest["symbol"]]  # the same code, GIL released
+    for f in (fn, free):
+        f.restype = spec.restype()
+        f.argtypes = spec.argtypes()
+    return NativeKernel(fn, spec, "cache", keepalive=lib, fn_nogil=free)
 
 
 def _build(directory, key, spec, store=True):
@@ -490,8 +495,10 @@ def _build(directory, key, spec, store=True):
         if loaded is not None:
             loaded.origin = "built"
             return loaded
-    proto = ctypes.PYFUNCTYPE(spec.restype(), *spec.argtypes())
-    return NativeKernel(proto(compiled.address), spec, "jit", keepalive=compiled)
+    held = ctypes.PYFUNCTYPE(spec.restype(), *spec.argtypes())
+    free = ctypes.CFUNCTYPE(spec.restype(), *spec.argtypes())
+    return NativeKernel(held(compiled.address), spec, "jit", keepalive=compiled,
+                        fn_nogil=free(compiled.address))  # fmt: skip
 
 
 _NUMBA_BROKEN = []

@@ -16,6 +16,7 @@ import warnings
 
 import numpy as np
 
+from theano.configdefaults import config
 from theano.link.numba.kernels import (
     TRANSCENDENTAL_MAX,
     NoNumbaForm,
@@ -78,14 +79,14 @@ def _elemwise_override(node, inames, onames, ctx):
     if small_arrays_only() and not arithmetic_only(op.scalar_op):
         conds.insert(0, f"{first}.size < {TRANSCENDENTAL_MAX}")
     conds.extend(f"{inames[k]}.shape == {first}.shape" for k in distinct[1:])
-    args = [f"{first}.size"]
+    args = []
     for k, kind in enumerate(kinds):
         if kind == "p":
             args.append(f"{ident}({inames[k]}) + {offset}")
         elif kind == "s":
             args.append(f"{inames[k]}.item()")
     fallback = op.py_code(node, inames, onames, ctx)
-    call = ctx.ref(kernel.fn, "kernel")
+    call = _kernel_call(kernel, first, ctx, threads=arithmetic_only(op.scalar_op))
     if inplace is not None:
         dest = inames[inplace]
         share = ctx.ref(np.may_share_memory, "may_share")
@@ -93,7 +94,7 @@ def _elemwise_override(node, inames, onames, ctx):
         # destination elsewhere would be read after it is overwritten.
         conds.append(f"{dest}.flags.writeable")
         conds.extend(f"not {share}({inames[k]}, {dest})" for k in distinct if inames[k] != dest)
-        body = [f"{call}({', '.join(args)})", f"{onames[0]} = {dest}"]
+        body = [call(args), f"{onames[0]} = {dest}"]
     else:
         buffer = op.output_buffer(node, inames, onames[0], ctx)
         if buffer is not None:
@@ -101,10 +102,59 @@ def _elemwise_override(node, inames, onames, ctx):
         else:
             empty = ctx.ref(np.empty, "empty")
             body = [f"{onames[0]} = {empty}({first}.shape, {node.outputs[0].dtype!r})"]
-        body.append(f"{call}({', '.join([*args, f'{ident}({onames[0]}) + {offset}'])})")
+        body.append(call([*args, f"{ident}({onames[0]}) + {offset}"]))
     lines = [f"if {' and '.join(conds)}:", *("    " + ln for ln in body), "else:"]
     lines.extend("    " + ln for ln in fallback.splitlines())
     return "\n".join(lines)
+
+
+def _kernel_call(kernel, first, ctx, threads):
+    """``make(args)``: the source calling ``kernel`` over all of ``first``'s elements,
+    split between threads (Theano's ``openmp`` flag, ``OMP_NUM_THREADS`` of them) from
+    ``openmp_elemwise_minsize`` elements when ``threads``."""
+    call = ctx.ref(kernel.fn, "kernel")
+    n_threads = _thread_count() if threads and config.openmp else 1
+
+    def make(args):
+        serial = f"{call}(0, {first}.size, {', '.join(args)})"
+        if n_threads < 2:
+            return serial
+        split = ctx.ref(_parallel, "parallel")
+        free = ctx.ref(kernel.fn_nogil, "kernel_nogil")
+        minimum = max(int(config.openmp_elemwise_minsize), 1)
+        return (f"{split}({free}, {first}.size, {n_threads}, {', '.join(args)}) "
+                f"if {first}.size >= {minimum} else {serial}")  # fmt: skip
+
+    return make
+
+
+def _thread_count():
+    import os
+
+    try:
+        return max(int(os.environ.get("OMP_NUM_THREADS", "") or os.cpu_count() or 1), 1)
+    except ValueError:
+        return os.cpu_count() or 1
+
+
+_POOL = []
+
+
+def _parallel(fn, n, n_threads, *args):
+    """Run ``fn(lo, hi, *args)`` over ``[0, n)`` in ``n_threads`` parts, this thread
+    computing the first (``fn`` releases the GIL)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    if not _POOL:
+        _POOL.append(ThreadPoolExecutor(max_workers=n_threads - 1,
+                                        thread_name_prefix="theano-kernel"))  # fmt: skip
+    part = -(-n // n_threads)
+    step = -(-part // 64) * 64  # parts of whole cache lines
+    bounds = [(lo, min(lo + step, n)) for lo in range(0, n, step)]
+    futures = [_POOL[0].submit(fn, lo, hi, *args) for lo, hi in bounds[1:]]
+    fn(*bounds[0], *args)
+    for f in futures:
+        f.result()
 
 
 # Scalar ops LLVM turns into vector instructions inside a Numba loop.

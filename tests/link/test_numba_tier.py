@@ -36,7 +36,7 @@ def compiledir(tmp_path):
 
 def kernel_calls(f):
     """How many compiled kernels the function's generated code calls."""
-    return len(re.findall(r"(?m)^\s*_kernel(?:_\d+)?\(", f.call_source))
+    return len(re.findall(r"(?m)^\s*_(?:kernel|parallel)(?:_\d+)?\(", f.call_source))
 
 
 def kernel_files(root):
@@ -897,3 +897,28 @@ def test_openmp_flag_splits_large_arithmetic_kernels_between_threads(compiledir,
         for got, want in zip(fast(xv, yv), slow(xv, yv)):
             np.testing.assert_array_equal(got, want)
     assert seen == [1000, 1000, 100_003, 100_003]
+
+
+def test_one_row_inputs_are_read_again_for_every_row(compiledir, monkeypatch):
+    """A bias row broadcast over a matrix (or a 3-d array) runs in the kernel; a row of
+    another length, or no columns at all, takes NumPy's branch."""
+    from theano.tensor.type import TensorType
+
+    x, b = T.dmatrix("x"), T.dvector("b")
+    c, r = T.dtensor3("c"), TensorType("float32", (True, True, False))("r")
+    outs = [x * 2 + b, T.tanh(x + b) * b, (c - r) * 3, T.maximum(T.cumsum(x, axis=0) + b, 0)]
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")
+    with theano.change_flags(openmp=True, openmp_elemwise_minsize=2):
+        fast = theano.function([x, b, c, r], outs, mode="NUMBA")
+    slow = theano.function([x, b, c, r], outs, mode="FAST_RUN")
+    assert kernel_calls(fast) == 4 and "shape[-1] > 0" in fast.call_source
+    assert "_parallel" in fast.call_source  # split by rows
+    rng = np.random.default_rng(9)
+    for xs, cs in [((5, 3), (2, 4, 3)), ((1, 3), (1, 1, 3)), ((4, 0), (2, 2, 0))]:
+        xv, cv = rng.normal(size=xs), rng.normal(size=cs)
+        bv, rv = rng.normal(size=xs[1]), rng.normal(size=(1, 1, cs[2])).astype("float32")
+        for got, want in zip(fast(xv, bv, cv, rv), slow(xv, bv, cv, rv)):
+            assert got.dtype == want.dtype and got.shape == want.shape
+            np.testing.assert_allclose(got, want, rtol=1e-15, atol=0)
+    with pytest.raises(ValueError):
+        fast(np.ones((2, 3)), np.ones(4), np.ones((1, 1, 3)), np.ones((1, 1, 3), "float32"))

@@ -231,8 +231,9 @@ def _body(scalar_op, args, in_dtypes, out_dtype):
 class KernelSpec:
     """What a kernel computes and how it is called.
 
-    ``kinds[k]`` is ``"p"`` when input ``k`` is an array read element by element
-    (passed as the address of the array object's data pointer, ``id(a) +``
+    ``kinds[k]`` is ``"p"`` when input ``k`` is an array read element by element,
+    ``"r"`` when it is one row (all dimensions but the last broadcastable) read again
+    for every row (both passed as the address of the array object's data pointer, ``id(a) +``
     `data_field_offset`: a C-contiguous array's elements start there), ``"s"`` when it is one value passed by value (an input broadcastable in
     every dimension), or ``"c"`` when it is a constant written into the source.
     ``inplace`` is the input the kernel writes into, or None for a separate output.
@@ -257,8 +258,10 @@ class KernelSpec:
         import ctypes
 
         types = [ctypes.c_ssize_t, ctypes.c_ssize_t]
+        if "r" in self.kinds:
+            types.append(ctypes.c_ssize_t)  # the columns of a row
         for kind, dtype in zip(self.kinds, self.in_dtypes):
-            if kind == "p":
+            if kind in "pr":
                 types.append(ctypes.c_void_p)
             elif kind == "s":
                 types.append(_CTYPES[_storage(dtype)])
@@ -303,14 +306,18 @@ def _module_source(spec):
     n_in = len(spec.in_dtypes)
     values = [f"x{k}" for k in range(n_in)]
     lines, result = _body(spec.scalar_op, values, spec.in_dtypes, spec.out_dtype)
+    rows = "r" in spec.kinds  # loops over rows and columns, for inputs of one row
     params, sig, loads, heads = ["lo", "hi"], ["types.intp", "types.intp"], [], []
+    if rows:
+        params.append("cols")
+        sig.append("types.intp")
     for k, (kind, dtype) in enumerate(zip(spec.kinds, spec.in_dtypes)):
         storage = f"types.{_storage(dtype)}"
-        if kind == "p":
+        if kind in "pr":
             params.append(f"a{k}")
             sig.append(f"types.CPointer(types.CPointer({storage}))")
             heads.append(f"p{k} = a{k}[0]")
-            loads.append(f"x{k} = {_cast(f'p{k}[i]', dtype)}")
+            loads.append(f"x{k} = {_cast(f'p{k}[j]' if kind == 'r' else f'p{k}[i]', dtype)}")
         elif kind == "s":
             params.append(f"a{k}")
             sig.append(storage)
@@ -327,7 +334,10 @@ def _module_source(spec):
     value = _cast(result, spec.out_dtype)
     if spec.out_dtype == "bool":
         value = f"np.uint8({value})"
-    body = "".join(f"        {line}\n" for line in [*loads, *lines])
+    pad = " " * (12 if rows else 8)
+    body = "".join(f"{pad}{line}\n" for line in [*loads, *lines, f"{target}[i] = {value}"])
+    loop = ("    for r in range(lo, hi):\n        for j in range(cols):\n"
+            "            i = r * cols + j\n") if rows else "    for i in range(lo, hi):\n"  # fmt: skip
     return (
         "import math\n\n"
         "import numpy as np\n"
@@ -335,9 +345,8 @@ def _module_source(spec):
         f"SIGNATURE = types.void({', '.join(sig)})\n\n\n"
         f"def body({', '.join(params)}):\n"
         f"{''.join(f'    {h}{chr(10)}' for h in heads)}"
-        "    for i in range(lo, hi):\n"
-        f"{body}"
-        f"        {target}[i] = {value}\n\n\n"
+        f"{loop}"
+        f"{body}\n\n"
         # error_model='numpy': x / 0 gives inf or nan as in NumPy, never an exception.
         "kernel = cfunc(SIGNATURE, nopython=True, error_model='numpy', boundscheck=False)(body)\n"
     )
@@ -651,11 +660,13 @@ def array_checks(ctx, names, variables):
 
 def default_kinds(node):
     """How each input of ``node`` reaches its kernel: ``"c"`` for a constant with one
-    value, ``"s"`` for another input broadcastable in every dimension, else ``"p"``."""
+    value, ``"s"`` for another input broadcastable in every dimension, ``"r"`` for one
+    row broadcast over the others (a bias), else ``"p"``."""
     kinds = []
     for v in node.inputs:
         if not all(v.broadcastable):
-            kinds.append("p")
+            one_row = v.ndim >= 2 and all(v.broadcastable[:-1])
+            kinds.append("r" if one_row else "p")
         elif isinstance(v, Constant) and np.size(v.data) == 1:
             kinds.append("c")
         else:

@@ -79,21 +79,32 @@ def _elemwise_override(node, inames, onames, ctx):
     if small_arrays_only() and not arithmetic_only(op.scalar_op):
         conds.insert(0, f"{first}.size < {TRANSCENDENTAL_MAX}")
     conds.extend(f"{inames[k]}.shape == {first}.shape" for k in distinct[1:])
-    args = []
+    one_row = [k for k, kind in enumerate(kinds) if kind == "r"]
+    if one_row:
+        # Rows of ``cols`` elements; each one-row input holds exactly one such row.
+        rows = [k for i, k in enumerate(one_row) if inames[k] not in
+                {inames[j] for j in one_row[:i]}]  # fmt: skip
+        conds += array_checks(ctx, [inames[k] for k in rows], [node.inputs[k] for k in rows])
+        conds.append(f"{first}.shape[-1] > 0")
+        conds.extend(f"{inames[k]}.size == {first}.shape[-1]" for k in rows)
+        count, args = f"{first}.size // {first}.shape[-1]", [f"{first}.shape[-1]"]
+    else:
+        count, args = f"{first}.size", []
     for k, kind in enumerate(kinds):
-        if kind == "p":
+        if kind in "pr":
             args.append(f"{ident}({inames[k]}) + {offset}")
         elif kind == "s":
             args.append(f"{inames[k]}.item()")
     fallback = op.py_code(node, inames, onames, ctx)
-    call = _kernel_call(kernel, first, ctx, threads=arithmetic_only(op.scalar_op))
+    call = _kernel_call(kernel, count, ctx, threads=arithmetic_only(op.scalar_op))
     if inplace is not None:
         dest = inames[inplace]
         share = ctx.ref(np.may_share_memory, "may_share")
         # Element i is read before it is written; another input overlapping the
         # destination elsewhere would be read after it is overwritten.
         conds.append(f"{dest}.flags.writeable")
-        conds.extend(f"not {share}({inames[k]}, {dest})" for k in distinct if inames[k] != dest)
+        others = {inames[k] for k in [*distinct, *one_row]} - {dest}
+        conds.extend(f"not {share}({name}, {dest})" for name in sorted(others))
         body = [call(args), f"{onames[0]} = {dest}"]
     else:
         buffer = op.output_buffer(node, inames, onames[0], ctx)
@@ -108,22 +119,22 @@ def _elemwise_override(node, inames, onames, ctx):
     return "\n".join(lines)
 
 
-def _kernel_call(kernel, first, ctx, threads):
-    """``make(args)``: the source calling ``kernel`` over all of ``first``'s elements,
-    split between threads (Theano's ``openmp`` flag, ``OMP_NUM_THREADS`` of them) from
-    ``openmp_elemwise_minsize`` elements when ``threads``."""
+def _kernel_call(kernel, count, ctx, threads):
+    """``make(args)``: the source calling ``kernel`` over ``count`` (source: the elements,
+    or rows), split between threads (Theano's ``openmp`` flag, ``OMP_NUM_THREADS`` of
+    them) from ``openmp_elemwise_minsize`` of them when ``threads``."""
     call = ctx.ref(kernel.fn, "kernel")
     n_threads = _thread_count() if threads and config.openmp else 1
 
     def make(args):
-        serial = f"{call}(0, {first}.size, {', '.join(args)})"
+        serial = f"{call}(0, {count}, {', '.join(args)})"
         if n_threads < 2:
             return serial
         split = ctx.ref(_parallel, "parallel")
         free = ctx.ref(kernel.fn_nogil, "kernel_nogil")
         minimum = max(int(config.openmp_elemwise_minsize), 1)
-        return (f"{split}({free}, {first}.size, {n_threads}, {', '.join(args)}) "
-                f"if {first}.size >= {minimum} else {serial}")  # fmt: skip
+        return (f"{split}({free}, {count}, {n_threads}, {', '.join(args)}) "
+                f"if {count} >= {minimum} else {serial}")  # fmt: skip
 
     return make
 

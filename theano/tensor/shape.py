@@ -280,6 +280,10 @@ class Alloc(Op):
         dims = ", ".join(inames[1:])
         dtype = node.outputs[0].dtype
         value = node.inputs[0]
+        from theano.tensor.elemwise import DimShuffle
+
+        while value.owner is not None and isinstance(value.owner.op, DimShuffle):
+            value = value.owner.inputs[0]  # zeros_like(x) made by a late rewrite
         if isinstance(value, Constant) and not value.data.tobytes().strip(b"\0"):
             zeros = ctx.ref(
                 np.zeros, "zeros"

@@ -48,6 +48,7 @@ def _elemwise_override(node, inames, onames, ctx):
     """Source calling the node's compiled loop when its arrays allow (C-contiguous,
     one shape), with the Python tier's snippet as the other branch; None to keep
     that snippet alone."""
+    from theano.scalar.composite import Composite
     from theano.tensor.elemwise import Elemwise
 
     op = node.op
@@ -55,6 +56,8 @@ def _elemwise_override(node, inames, onames, ctx):
         return None
     if node.outputs[0].ndim == 0:
         return None  # scalars: Python arithmetic on NumPy scalars is cheaper
+    if small_arrays_only() and not isinstance(op.scalar_op, Composite):
+        return None  # one op: NumPy's ufunc already makes one pass, and its call is cheaper
     kinds = default_kinds(node)
     full = [k for k, kind in enumerate(kinds) if kind == "p"]
     if not full:

@@ -253,8 +253,9 @@ class KernelSpec:
         return None
 
     def argtypes(self):
-        """The ctypes argument types: the range of elements to compute (``lo``, ``hi``),
-        then the inputs, then the output (when not in place)."""
+        """The ctypes argument types: the range to compute (``lo``, ``hi``: elements, or
+        rows and then ``cols`` when an input is one row), then the inputs, then the
+        output (when not in place)."""
         import ctypes
 
         types = [ctypes.c_ssize_t, ctypes.c_ssize_t]
@@ -377,16 +378,21 @@ class NativeKernel:
         self._keepalive = keepalive
 
     def __call__(self, *inputs):
-        """Apply to arrays of one shape (and single values): for tests and debugging;
-        compiled functions call ``fn`` directly."""
+        """Apply to arrays of one shape (and single values, and rows of its last
+        dimension): for tests and debugging; compiled functions call ``fn`` directly."""
         spec = self.spec
         arrays = [np.ascontiguousarray(v, dtype=d) for v, d in zip(inputs, spec.in_dtypes)]
         full = [a for a, kind in zip(arrays, spec.kinds) if kind == "p"]
         shape = full[0].shape if full else ()
         offset = data_field_offset()
-        args = [0, int(np.prod(shape))]
+        size = int(np.prod(shape))
+        if "r" in spec.kinds:
+            cols = shape[-1]
+            args = [0, size // cols if cols else 0, cols]
+        else:
+            args = [0, size]
         for a, kind in zip(arrays, spec.kinds):
-            if kind == "p":
+            if kind in "pr":
                 args.append(id(a) + offset)
             elif kind == "s":
                 args.append(a.item())

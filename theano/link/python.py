@@ -33,6 +33,7 @@ class CodeContext:
         # Variables whose buffer may be kept and written again by the next call (no
         # output, update or view shows it to the caller): see `output_buffer`.
         self.reusable: frozenset = frozenset()
+        self._buffer_cells: dict = {}  # variable -> name of its kept buffer's cell
 
     def ref(self, obj, hint: str = "g") -> str:
         """A global name bound to ``obj`` in the generated module (one per object)."""
@@ -59,10 +60,9 @@ class CodeContext:
             return None
         # One cell per variable, however many code paths ask (the Numba tier's kernel
         # and its NumPy fallback fill the same buffer).
-        cells = self.__dict__.setdefault("_buffer_cells", {})
-        if var not in cells:
-            cells[var] = self.ref([None], "buf")
-        cell = cells[var]
+        if var not in self._buffer_cells:
+            self._buffer_cells[var] = self.ref([None], "buf")
+        cell = self._buffer_cells[var]
         empty = self.ref(np.empty, "empty")
         name = f"{oname}_buf"
         dtype = var.type.dtype

@@ -16,6 +16,7 @@ A kernel that cannot be built leaves its node to the Python tier.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import hashlib
 import importlib.util
 import os
@@ -233,9 +234,9 @@ class KernelSpec:
 
     ``kinds[k]`` is ``"p"`` when input ``k`` is an array read element by element,
     ``"r"`` when it is one row (all dimensions but the last broadcastable) read again
-    for every row (both passed as the address of the array object's data pointer, ``id(a) +``
-    `data_field_offset`: a C-contiguous array's elements start there), ``"s"`` when it is one value passed by value (an input broadcastable in
-    every dimension), or ``"c"`` when it is a constant written into the source.
+    for every row, ``"s"`` when it is one value passed by value (an input broadcastable
+    in every dimension), or ``"c"`` when it is a constant written into the source.
+    Arrays are passed as the address of the array object's data pointer (`address`).
     ``inplace`` is the input the kernel writes into, or None for a separate output.
     """
 
@@ -256,8 +257,6 @@ class KernelSpec:
         """The ctypes argument types: the range to compute (``lo``, ``hi``: elements, or
         rows and then ``cols`` when an input is one row), then the inputs, then the
         output (when not in place)."""
-        import ctypes
-
         types = [ctypes.c_ssize_t, ctypes.c_ssize_t]
         if "r" in self.kinds:
             types.append(ctypes.c_ssize_t)  # the columns of a row
@@ -276,24 +275,12 @@ def _storage(dtype):
     return "uint8" if dtype == "bool" else dtype
 
 
-def _ctypes_table():
-    import ctypes
-
-    return {
-        "float32": ctypes.c_float, "float64": ctypes.c_double, "int8": ctypes.c_int8,
-        "int16": ctypes.c_int16, "int32": ctypes.c_int32, "int64": ctypes.c_int64,
-        "uint8": ctypes.c_uint8, "uint16": ctypes.c_uint16, "uint32": ctypes.c_uint32,
-        "uint64": ctypes.c_uint64,
-    }  # fmt: skip
-
-
-class _LazyTable(dict):
-    def __missing__(self, key):
-        self.update(_ctypes_table())
-        return dict.__getitem__(self, key)
-
-
-_CTYPES = _LazyTable()
+_CTYPES = {
+    "float32": ctypes.c_float, "float64": ctypes.c_double, "int8": ctypes.c_int8,
+    "int16": ctypes.c_int16, "int32": ctypes.c_int32, "int64": ctypes.c_int64,
+    "uint8": ctypes.c_uint8, "uint16": ctypes.c_uint16, "uint32": ctypes.c_uint32,
+    "uint64": ctypes.c_uint64,
+}  # fmt: skip
 
 
 def kernel_source(scalar_op, in_dtypes, out_dtype, kinds=None, constants=None,
@@ -339,18 +326,38 @@ def _module_source(spec):
     body = "".join(f"{pad}{line}\n" for line in [*loads, *lines, f"{target}[i] = {value}"])
     loop = ("    for r in range(lo, hi):\n        for j in range(cols):\n"
             "            i = r * cols + j\n") if rows else "    for i in range(lo, hi):\n"  # fmt: skip
+    function = (
+        f"def body({', '.join(params)}):\n{''.join(f'    {h}{chr(10)}' for h in heads)}{loop}{body}"
+    )
+    return cfunc_module(f"types.void({', '.join(sig)})", function)
+
+
+def cfunc_module(signature, body):
+    """The source of a kernel module: ``body`` (the source of a function named
+    ``body``) compiled as a ``cfunc`` of ``signature`` (a Numba type expression)."""
     return (
         "import math\n\n"
         "import numpy as np\n"
         "from numba import cfunc, types\n\n"
-        f"SIGNATURE = types.void({', '.join(sig)})\n\n\n"
-        f"def body({', '.join(params)}):\n"
-        f"{''.join(f'    {h}{chr(10)}' for h in heads)}"
-        f"{loop}"
+        f"SIGNATURE = {signature}\n\n\n"
         f"{body}\n\n"
         # error_model='numpy': x / 0 gives inf or nan as in NumPy, never an exception.
         "kernel = cfunc(SIGNATURE, nopython=True, error_model='numpy', boundscheck=False)(body)\n"
     )
+
+
+def guarded(conds, body, fallback):
+    """Source running ``body`` (lines) when every condition holds, else ``fallback``
+    (the Python tier's snippet)."""
+    lines = [f"if {' and '.join(conds)}:", *("    " + ln for ln in body), "else:"]
+    lines.extend("    " + ln for ln in fallback.splitlines())
+    return "\n".join(lines)
+
+
+def address(ctx):
+    """``addr(name)``: the source of the argument passing array ``name`` to a kernel."""
+    ident, offset = ctx.ref(id, "id"), data_field_offset()
+    return lambda name: f"{ident}({name}) + {offset}"
 
 
 def _cache_dir():
@@ -414,8 +421,6 @@ def data_field_offset():
     cannot be confirmed here. Reading it costs the call nothing, where
     ``a.ctypes.data`` costs a microsecond."""
     if not _OFFSET:
-        import ctypes
-
         probes = [np.arange(5.0), np.ones((3, 4))[1:], np.zeros(7, "f4"), np.empty(0)]
         found = None
         for offset in range(8, 129, 8):
@@ -472,7 +477,6 @@ def _host_tag():
 
 
 def _load_native(directory, key, spec):
-    import ctypes
     import json
 
     base = os.path.join(directory, f"k_{key}")
@@ -495,7 +499,6 @@ def _load_native(directory, key, spec):
 
 
 def _build(directory, key, spec, store=True):
-    import ctypes
 
     path = os.path.join(directory, f"k_{key}.py")
     if not _file_matches(path, spec.source):

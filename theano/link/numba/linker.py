@@ -20,10 +20,12 @@ from theano.configdefaults import config
 from theano.link.numba.kernels import (
     TRANSCENDENTAL_MAX,
     NoNumbaForm,
+    address,
     array_checks,
     data_field_offset,
     default_kinds,
     elemwise_kernel,
+    guarded,
     small_arrays_only,
 )
 
@@ -44,20 +46,36 @@ def _node_override(node, inames, onames, ctx):
         return None
 
 
-def _elemwise_override(node, inames, onames, ctx):
-    """Source calling the node's compiled loop when its arrays allow (C-contiguous,
-    one shape), with the Python tier's snippet as the other branch; None to keep
-    that snippet alone."""
+def _compiles(node) -> bool:
+    """True when the Numba tier compiles the `Elemwise` ``node``: an array output and a
+    fused scalar graph (one op is one NumPy ufunc call already, cheaper than a kernel's
+    checks and call), or any op with ``numba.kernels='all'``."""
     from theano.scalar.composite import Composite
     from theano.tensor.elemwise import Elemwise
 
     op = node.op
-    if not isinstance(op, Elemwise) or len(node.outputs) != 1:
+    if not isinstance(op, Elemwise) or len(node.outputs) != 1 or node.outputs[0].ndim == 0:
+        return False
+    return not small_arrays_only() or isinstance(op.scalar_op, Composite)
+
+
+def _distinct(indices, inames):
+    """``indices`` without those naming an array already named (``x * x``)."""
+    seen, out = set(), []
+    for k in indices:
+        if inames[k] not in seen:
+            seen.add(inames[k])
+            out.append(k)
+    return out
+
+
+def _elemwise_override(node, inames, onames, ctx):
+    """Source calling the node's compiled loop when its arrays allow (C-contiguous,
+    one shape), with the Python tier's snippet as the other branch; None to keep
+    that snippet alone."""
+    if not _compiles(node):
         return None
-    if node.outputs[0].ndim == 0:
-        return None  # scalars: Python arithmetic on NumPy scalars is cheaper
-    if small_arrays_only() and not isinstance(op.scalar_op, Composite):
-        return None  # one op: NumPy's ufunc already makes one pass, and its call is cheaper
+    op = node.op
     kinds = default_kinds(node)
     full = [k for k, kind in enumerate(kinds) if kind == "p"]
     if not full:
@@ -67,26 +85,23 @@ def _elemwise_override(node, inames, onames, ctx):
         ((_, inplace),) = op.inplace_pattern
         if kinds[inplace] != "p":
             return None
-    offset = data_field_offset()
-    if offset is None:
+    if data_field_offset() is None:
         return None
     try:
         kernel = elemwise_kernel(node, kinds, inplace)
     except NoNumbaForm:
         return None
-    ident = ctx.ref(id, "id")
+    addr = address(ctx)
+    arithmetic = arithmetic_only(op.scalar_op)
     first = inames[full[0]]
-    # Each array once, however many inputs it is (x * x).
-    distinct = [k for i, k in enumerate(full) if inames[k] not in {inames[j] for j in full[:i]}]
+    distinct = _distinct(full, inames)
     conds = array_checks(ctx, [inames[k] for k in distinct], [node.inputs[k] for k in distinct])
-    if small_arrays_only() and not arithmetic_only(op.scalar_op):
+    if small_arrays_only() and not arithmetic:
         conds.insert(0, f"{first}.size < {TRANSCENDENTAL_MAX}")
     conds.extend(f"{inames[k]}.shape == {first}.shape" for k in distinct[1:])
-    one_row = [k for k, kind in enumerate(kinds) if kind == "r"]
-    if one_row:
+    rows = _distinct([k for k, kind in enumerate(kinds) if kind == "r"], inames)
+    if rows:
         # Rows of ``cols`` elements; each one-row input holds exactly one such row.
-        rows = [k for i, k in enumerate(one_row) if inames[k] not in
-                {inames[j] for j in one_row[:i]}]  # fmt: skip
         conds += array_checks(ctx, [inames[k] for k in rows], [node.inputs[k] for k in rows])
         conds.append(f"{first}.shape[-1] > 0")
         conds.extend(f"{inames[k]}.size == {first}.shape[-1]" for k in rows)
@@ -95,18 +110,18 @@ def _elemwise_override(node, inames, onames, ctx):
         count, args = f"{first}.size", []
     for k, kind in enumerate(kinds):
         if kind in "pr":
-            args.append(f"{ident}({inames[k]}) + {offset}")
+            args.append(addr(inames[k]))
         elif kind == "s":
             args.append(f"{inames[k]}.item()")
     fallback = op.py_code(node, inames, onames, ctx)
-    call = _kernel_call(kernel, count, ctx, threads=arithmetic_only(op.scalar_op))
+    call = _kernel_call(kernel, count, ctx, threads=arithmetic)
     if inplace is not None:
         dest = inames[inplace]
         share = ctx.ref(np.may_share_memory, "may_share")
         # Element i is read before it is written; another input overlapping the
         # destination elsewhere would be read after it is overwritten.
         conds.append(f"{dest}.flags.writeable")
-        others = {inames[k] for k in [*distinct, *one_row]} - {dest}
+        others = {inames[k] for k in [*distinct, *rows]} - {dest}
         conds.extend(f"not {share}({name}, {dest})" for name in sorted(others))
         body = [call(args), f"{onames[0]} = {dest}"]
     else:
@@ -116,10 +131,8 @@ def _elemwise_override(node, inames, onames, ctx):
         else:
             empty = ctx.ref(np.empty, "empty")
             body = [f"{onames[0]} = {empty}({first}.shape, {node.outputs[0].dtype!r})"]
-        body.append(call([*args, f"{ident}({onames[0]}) + {offset}"]))
-    lines = [f"if {' and '.join(conds)}:", *("    " + ln for ln in body), "else:"]
-    lines.extend("    " + ln for ln in fallback.splitlines())
-    return "\n".join(lines)
+        body.append(call([*args, addr(onames[0])]))
+    return guarded(conds, body, fallback)
 
 
 def _kernel_call(kernel, count, ctx, threads):
@@ -216,14 +229,9 @@ def available() -> bool:
 def count_kernels(nodes) -> int:
     """How many nodes the Numba tier would compile (for reporting and tests)."""
     from theano.link.numba.ops import overrides
-    from theano.tensor.elemwise import Elemwise
 
     others = tuple(overrides())
-    return sum(
-        1
-        for n in nodes
-        if (isinstance(n.op, Elemwise) and n.outputs[0].ndim > 0) or isinstance(n.op, others)
-    )
+    return sum(1 for n in nodes if _compiles(n) or isinstance(n.op, others))
 
 
 def compile_tier(generate_fn, *args, **kwargs):

@@ -10,13 +10,18 @@ branch, or None to keep that snippet alone. Kernels are built and cached by
 
 from __future__ import annotations
 
+import ctypes
+
 import numpy as np
 
 from theano.link.numba.kernels import (
+    _CTYPES,
     TRANSCENDENTAL_MAX,
     _storage,
+    address,
     array_checks,
-    data_field_offset,
+    cfunc_module,
+    guarded,
     load_kernel,
     small_arrays_only,
 )
@@ -34,16 +39,10 @@ class FunctionSpec:
         self.returns_index = returns_index
 
     def argtypes(self):
-        import ctypes
-
-        from theano.link.numba.kernels import _CTYPES
-
         table = {"n": ctypes.c_ssize_t, "p": ctypes.c_void_p}
         return [table.get(a) or _CTYPES[a[2:]] for a in self.args]
 
     def restype(self):
-        import ctypes
-
         return ctypes.c_ssize_t if self.returns_index else None
 
 
@@ -51,20 +50,11 @@ def _pp(dtype):
     return f"types.CPointer(types.CPointer(types.{_storage(dtype)}))"
 
 
-def _module(signature, body):
-    return (
-        "import numpy as np\n"
-        "from numba import cfunc, types\n\n"
-        f"SIGNATURE = {signature}\n\n\n"
-        f"{body}\n\n"
-        "kernel = cfunc(SIGNATURE, nopython=True, error_model='numpy', boundscheck=False)(body)\n"
-    )
-
-
-def _branch(conds, body, fallback):
-    lines = [f"if {' and '.join(conds)}:", *("    " + ln for ln in body), "else:"]
-    lines.extend("    " + ln for ln in fallback.splitlines())
-    return "\n".join(lines)
+def _load(spec, ctx):
+    """``(call, addr, empty)``: the names calling the kernel of ``spec`` and allocating,
+    and `address`."""
+    kernel = load_kernel(spec)
+    return ctx.ref(kernel.fn, "kernel"), address(ctx), ctx.ref(np.empty, "empty")
 
 
 # ------------------------------------------------------------------------------ sums
@@ -100,23 +90,20 @@ def sum_code(node, inames, onames, ctx):
         "    for j in range(cols):\n"
         f"        po[j] = np.{out.dtype}(acc[j])\n"
     )
-    spec = FunctionSpec(_module(signature, body), ["n", "n", "p", "p", "p"])
-    kernel = load_kernel(spec)
-    call, ident, empty = ctx.ref(kernel.fn, "kernel"), ctx.ref(id, "id"), ctx.ref(np.empty, "empty")
-    offset = data_field_offset()
+    spec = FunctionSpec(cfunc_module(signature, body), ["n", "n", "p", "p", "p"])
+    call, addr, empty = _load(spec, ctx)
     xs, o = inames[0], onames[0]
     shape = f"(1, {xs}.shape[1])" if op.keepdims_pattern is not None else f"({xs}.shape[1],)"
     body = [
         f"{o} = {empty}({shape}, {out.dtype!r})",
         f"{o}_acc = {empty}({xs}.shape[1], {acc!r})",
         (
-            f"{call}({xs}.shape[0], {xs}.shape[1], {ident}({xs}) + {offset}, "
-            f"{ident}({o}_acc) + {offset}, {ident}({o}) + {offset})"
+            f"{call}({xs}.shape[0], {xs}.shape[1], {addr(xs)}, {addr(o + '_acc')}, {addr(o)})"
         ),  # fmt: skip
     ]
     # One column is a contiguous vector, which NumPy sums pairwise: left to NumPy.
     conds = [*array_checks(ctx, [xs], [x]), f"{xs}.shape[1] != 1"]
-    return _branch(conds, body, op.py_code(node, inames, onames, ctx))
+    return guarded(conds, body, op.py_code(node, inames, onames, ctx))
 
 
 # ------------------------------------------------------------- softmax cross-entropy
@@ -161,11 +148,9 @@ def crossentropy_code(node, inames, onames, ctx):
         f"        pa[i] = np.{am.dtype}(best)\n"
         "    return -1\n"
     )
-    spec = FunctionSpec(_module(signature, body), ["n", "n", "p", "p", "p", "p", "p", "p"],
+    spec = FunctionSpec(cfunc_module(signature, body), ["n", "n", "p", "p", "p", "p", "p", "p"],
                         returns_index=True)  # fmt: skip
-    kernel = load_kernel(spec)
-    call, ident, empty = ctx.ref(kernel.fn, "kernel"), ctx.ref(id, "id"), ctx.ref(np.empty, "empty")
-    offset = data_field_offset()
+    call, addr, empty = _load(spec, ctx)
     xs, bs, ys = inames
     on, osm, oam = onames
     conds = [*array_checks(ctx, inames, node.inputs), f"{ys}.shape[0] == {xs}.shape[0]",
@@ -174,7 +159,7 @@ def crossentropy_code(node, inames, onames, ctx):
         conds.insert(0, f"{xs}.size < {TRANSCENDENTAL_MAX}")
     if not one_bias:
         conds.append(f"{bs}.shape[0] == {xs}.shape[1]")
-    args = ", ".join(f"{ident}({v}) + {offset}" for v in (xs, bs, ys, on, osm, oam))
+    args = ", ".join(addr(v) for v in (xs, bs, ys, on, osm, oam))
     fallback = node.op.py_code(node, inames, onames, ctx)
     body = [
         f"{on} = {empty}({xs}.shape[0], {nll.dtype!r})",
@@ -183,7 +168,7 @@ def crossentropy_code(node, inames, onames, ctx):
         f"if {call}({xs}.shape[0], {xs}.shape[1], {args}) >= 0:",
         *("    " + ln for ln in fallback.splitlines()),  # raises the index error
     ]
-    return _branch(conds, body, fallback)
+    return guarded(conds, body, fallback)
 
 
 def crossentropy_dx_code(node, inames, onames, ctx):
@@ -209,23 +194,21 @@ def crossentropy_dx_code(node, inames, onames, ctx):
         "        po[base + label] -= g\n"
         "    return -1\n"
     )
-    spec = FunctionSpec(_module(signature, body), ["n", "n", "p", "p", "p", "p"],
+    spec = FunctionSpec(cfunc_module(signature, body), ["n", "n", "p", "p", "p", "p"],
                         returns_index=True)  # fmt: skip
-    kernel = load_kernel(spec)
-    call, ident, empty = ctx.ref(kernel.fn, "kernel"), ctx.ref(id, "id"), ctx.ref(np.empty, "empty")
-    offset = data_field_offset()
+    call, addr, empty = _load(spec, ctx)
     ds, ss, ys = inames
     (o,) = onames
     conds = [*array_checks(ctx, inames, node.inputs), f"{ys}.shape[0] == {ss}.shape[0]",
              f"{ds}.shape[0] == {ss}.shape[0]"]  # fmt: skip
-    args = ", ".join(f"{ident}({v}) + {offset}" for v in (ds, ss, ys, o))
+    args = ", ".join(addr(v) for v in (ds, ss, ys, o))
     fallback = node.op.py_code(node, inames, onames, ctx)
     body = [
         f"{o} = {empty}({ss}.shape, {dtype!r})",
         f"if {call}({ss}.shape[0], {ss}.shape[1], {args}) >= 0:",
         *("    " + ln for ln in fallback.splitlines()),
     ]
-    return _branch(conds, body, fallback)
+    return guarded(conds, body, fallback)
 
 
 def overrides():

@@ -777,21 +777,39 @@ def test_numba_cache_flag_off_stores_no_machine_code(tmp_path, monkeypatch):
     assert not [n for _, _, fs in os.walk(tmp_path) for n in fs if n.endswith((".so", ".json"))]
 
 
-def test_kernels_refuse_arrays_they_cannot_read_by_address(compiledir):
-    """A non-contiguous, byte-swapped or read-only array takes the NumPy branch: a
-    kernel reading raw memory must never see a layout or dtype it was not built for."""
+def test_kernels_read_views_by_their_own_data_pointer(compiledir):
+    """A view starting inside its base is read from its first element; a strided view
+    takes the NumPy branch (a kernel reading it as contiguous would read other values)."""
     x, y = T.dvectors("x", "y")
     f = theano.function([x, y], (x - y) * 3 + 1, mode="NUMBA")
     assert kernel_calls(f) == 1
     base = np.arange(10.0)
-    for xv in [base[::2], base[:5].astype(">f8"), base[5:]]:
-        yv = np.ones(5)
-        np.testing.assert_array_equal(f(xv, yv), (np.asarray(xv, "f8") - 1) * 3 + 1)
-    s = theano.shared(np.arange(4.0))
-    g = theano.function([x], [], updates=[(s, s * 2 + x)], mode="NUMBA")
+    for xv in [base[::2], base[5:], base[3:8]]:
+        np.testing.assert_array_equal(f(xv, np.ones(5)), (xv - 1) * 3 + 1)
+
+
+def test_kernel_guards_check_dtype_and_writeable_destination(compiledir):
+    """Graph inputs are converted on entry; these guards protect intermediates: a kernel
+    reading raw memory must see the dtype it was built for, and write only into a
+    writeable array."""
+    a, b = T.dmatrices("a", "b")
+    inter = T.cumsum(a, axis=0)  # an intermediate the in-place kernel overwrites
+    f = theano.function([a, b], inter + b, mode="NUMBA")
+    src = f.call_source
+    assert re.search(r"\.dtype is _dt_float64 or \w+\.dtype == _dt_float64", src), src
+    assert ".flags.writeable" in src and "_may_share" in src, src
+    av = np.arange(6.0).reshape(2, 3)
+    want = np.cumsum(av, axis=0)
+    np.testing.assert_array_equal(f(av, av), want + av)
+
+
+def test_read_only_shared_value_is_never_written(compiledir):
     frozen = np.arange(4.0)
     frozen.flags.writeable = False
-    g(frozen)
+    s = theano.shared(frozen, borrow=True)
+    x = T.dvector("x")
+    g = theano.function([x], [], updates=[(s, s * 2 + x)], mode="NUMBA")
+    g(np.arange(4.0))
     np.testing.assert_array_equal(s.get_value(), np.arange(4.0) * 3)
     np.testing.assert_array_equal(frozen, np.arange(4.0))
 

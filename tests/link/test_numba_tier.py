@@ -435,6 +435,31 @@ def test_inplace_kernel_writes_into_its_intermediate_only(compiledir):
     np.testing.assert_array_equal(s.get_value(), s0)
 
 
+def test_fused_inplace_kernel_matches_the_python_tier(compiledir):
+    """A fused node writing into the product it reads (``tanh(x @ w + b)``, and a
+    backward-style ``g * (1 - h**2)``): one in-place kernel each, the same values as
+    the Python tier, no input or shared value touched."""
+    x, w = T.fmatrix("x"), T.fmatrix("w")
+    b = theano.shared(np.linspace(-1, 1, 5).astype("float32"), name="b")
+    h = T.tanh(T.dot(x, w) + b)
+    out = [h, T.dot(T.dot(h, w.T), w) * (1 - h**2)]
+    f = theano.function([x, w], out, mode="NUMBA")
+    slow = theano.function([x, w], out, mode="FAST_RUN")
+    fused = [n for n in f.maker.nodes if isinstance(n.op, Elemwise)
+             and isinstance(n.op.scalar_op, Composite) and n.op.inplace_pattern]  # fmt: skip
+    assert len(fused) == 2 and kernel_calls(f) == 2, f.call_source
+    rng = np.random.default_rng(3)
+    xv, wv = rng.normal(size=(6, 4)).astype("float32"), rng.normal(size=(4, 5)).astype("float32")
+    x0, w0, b0 = xv.copy(), wv.copy(), b.get_value().copy()
+    for got, want in zip(f(xv, wv), slow(xv, wv)):
+        assert got.dtype == want.dtype == np.float32
+        # tanh differs by an ulp between libm and NumPy; 1 - h**2 cancels near |h| = 1.
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    np.testing.assert_array_equal(xv, x0)
+    np.testing.assert_array_equal(wv, w0)
+    np.testing.assert_array_equal(b.get_value(), b0)
+
+
 def test_inplace_kernel_checks_broadcasting(compiledir):
     a, y = T.dmatrix("a"), T.dmatrix("y")
     f = theano.function([a, y], T.cumsum(a, axis=0) + y, mode="NUMBA")

@@ -261,6 +261,63 @@ def test_elemwise_inplace_writes_into_its_input(mode):
     np.testing.assert_array_equal(v, np.ones(3))  # the mutable input was overwritten
 
 
+def _inplace_composites(f):
+    from theano.scalar.composite import Composite
+
+    return [n for n in f.maker.nodes if isinstance(n.op, Elemwise)
+            and isinstance(n.op.scalar_op, Composite) and n.op.inplace_pattern]  # fmt: skip
+
+
+def test_fused_node_writes_into_an_intermediate_nothing_else_reads(mode):
+    """``tanh(x @ w + b)``: the fused node computes into the product's own array, one
+    ufunc after the other, with no temporary; inputs and shared values are untouched."""
+    x, w = T.dmatrix("x"), T.dmatrix("w")
+    b = theano.shared(RNG.normal(size=4), name="b")
+    f = theano.function([x, w], T.tanh(T.dot(x, w) + b), mode=mode)
+    xv, wv, b0 = RNG.normal(size=(3, 5)), RNG.normal(size=(5, 4)), b.get_value().copy()
+    x0, w0 = xv.copy(), wv.copy()
+    np.testing.assert_allclose(f(xv, wv), np.tanh(xv @ wv + b0), rtol=1e-15)
+    np.testing.assert_array_equal(xv, x0)
+    np.testing.assert_array_equal(wv, w0)
+    np.testing.assert_array_equal(b.get_value(), b0)
+    if mode == "FAST_RUN":
+        assert len(_inplace_composites(f)) == 1, f.call_source
+        assert "_tanh(" in f.call_source and "[...] =" not in f.call_source
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda p, q: p * (1 - p**2) + q,  # the destroyed value is read by a later op
+        lambda p, q: T.switch(p > 0, p, q * 2.0) + 1,  # a bool intermediate
+        lambda p, q: T.cast(p * 3.7, "int32") + q.sum(),  # the result is not a ufunc's
+        lambda p, q: (p + 1) * (p - 1) / (q + 2),
+    ],
+)
+def test_fused_inplace_statements_match_numpy(mode, build):
+    """Whatever the order in which a fused node's ops may overwrite the destroyed
+    intermediate, the result is the unfused computation's."""
+    x, y = T.dmatrix("x"), T.dmatrix("y")
+    inter = T.dot(x, x.T)  # a fresh array nothing else reads
+    out = build(inter, y)
+    f = theano.function([x, y], out, mode=mode)
+    ref = theano.function([x, y], out, mode="FAST_COMPILE")
+    xv, yv = RNG.normal(size=(3, 4)), RNG.normal(size=(3, 3))
+    got, want = f(xv, yv), ref(xv, yv)
+    assert got.dtype == want.dtype
+    np.testing.assert_allclose(got, want, rtol=1e-14)
+    if mode == "FAST_RUN":
+        assert len(_inplace_composites(f)) == 1, f.call_source
+
+
+def test_fused_node_ending_in_a_python_op_keeps_its_own_output():
+    """A switch (np.where) cannot write into an array: in place it would need a copy."""
+    x, y = T.dmatrix("x"), T.dmatrix("y")
+    inter = T.dot(x, x.T)
+    f = theano.function([x, y], T.switch(inter > 0, inter, y * 2.0))
+    assert not _inplace_composites(f) and "[...] =" not in f.call_source
+
+
 def test_fused_integer_math_is_computed_in_the_output_float_type(mode):
     i = T.bvector("i")
     out = T.exp(i) + T.sin(i) * 2

@@ -70,37 +70,65 @@ class Composite(ScalarOp):
     def _expressions(self, inames, ctx, text=False):
         exprs = dict(zip(self.inputs, inames))
         for node in self.nodes:
-            args = []
-            for v in node.inputs:
-                if v not in exprs:
-                    exprs[v] = repr(v.data.item()) if isinstance(v, Constant) else str(v)
-                args.append(exprs[v])
+            args = self._arguments(node, exprs)
             if text:
                 expr = _infix(node.op, args)
             else:
-                want = node.outputs[0].type.dtype
-                dtypes = [v.type.dtype for v in node.inputs]
-                have = numpy_result_dtype(node.op, dtypes)
-                python_impl = not isinstance(getattr(node.op, "ufunc", None), np.ufunc)
-                if (
-                    want in CONTINUOUS_DTYPES
-                    and (have != want or python_impl)
-                    and not (
-                        isinstance(node.op, Cast | Switch)  # a cast is the conversion itself
-                    )
-                ):
-                    # NumPy computes e.g. exp(int8) in float16: compute in `want` instead.
-                    asarray = ctx.ref(np.asarray, "asarray")
-                    for k, dtype in enumerate(dtypes):
-                        if dtype in DISCRETE_DTYPES:
-                            args[k] = f"{asarray}({args[k]}, dtype={want!r})"
-                            dtypes[k] = want
-                    have = numpy_result_dtype(node.op, dtypes)
-                expr = node.op.py_expr(args, ctx)
-                if have != want:
-                    expr = f"{ctx.ref(np.asarray, 'asarray')}({expr}).astype({want!r})"
+                expr, _direct = _numpy_expr(node, args, ctx)
             exprs[node.outputs[0]] = expr
         return [exprs[o] for o in self.outputs]
+
+    @staticmethod
+    def _arguments(node, exprs):
+        args = []
+        for v in node.inputs:
+            if v not in exprs:
+                exprs[v] = repr(v.data.item()) if isinstance(v, Constant) else str(v)
+            args.append(exprs[v])
+        return args
+
+    def ends_in_ufunc(self) -> bool:
+        """True when the (single) output is computed by a ufunc giving its dtype itself:
+        then it can be written into an existing array without a copy."""
+        node = self.outputs[0].owner
+        if len(self.outputs) != 1 or node is None or node not in self.nodes:
+            return False
+        return _numpy_expr(node, [f"a{k}" for k in range(len(node.inputs))], _Refs())[1]
+
+    def inplace_lines(self, inames, k, ctx):
+        """Statements computing the (single) output into the array named ``inames[k]``.
+
+        Each inner op is one statement. An op that is a ufunc giving the output's dtype
+        writes into that array (``out=``) once the value the array holds has no later
+        reader, so a chain like ``tanh(x + b)`` makes no temporary at all; other ops
+        make one, as the nested expression would.
+        """
+        (output,) = self.outputs
+        target, dtype = inames[k], output.type.dtype
+        readers = {}
+        for node in self.nodes:
+            for v in node.inputs:
+                readers[v] = readers.get(v, 0) + 1
+        readers[output] = readers.get(output, 0) + 1
+        exprs = dict(zip(self.inputs, inames))
+        held = self.inputs[k]  # the value the target array holds now
+        lines = []
+        for n, node in enumerate(self.nodes):
+            args = self._arguments(node, exprs)
+            expr, direct = _numpy_expr(node, args, ctx)
+            for v in node.inputs:
+                readers[v] -= 1
+            out = node.outputs[0]
+            if direct and out.type.dtype == dtype and readers.get(held, 0) == 0:
+                ufunc = node.op.ufunc
+                lines.append(f"{ctx.ref(ufunc, ufunc.__name__)}({', '.join(args)}, out={target})")
+                exprs[out], held = target, out
+            else:
+                exprs[out] = f"{target}_{n}"
+                lines.append(f"{exprs[out]} = {expr}")
+        if exprs[output] != target:
+            lines.append(f"{target}[...] = {exprs[output]}")
+        return lines
 
     def py_expr(self, inames, ctx):
         return self._expressions(inames, ctx)[0]
@@ -121,6 +149,44 @@ class Composite(ScalarOp):
 
     def __str__(self):
         return self.name
+
+
+def _numpy_expr(node, args, ctx):
+    """``(expr, direct)``: the NumPy source of the inner ``node`` on ``args``, converted
+    to the graph's dtype where NumPy's differs; ``direct`` when it is one ufunc call
+    giving that dtype itself (so it may write into an ``out=`` array)."""
+    want = node.outputs[0].type.dtype
+    dtypes = [v.type.dtype for v in node.inputs]
+    have = numpy_result_dtype(node.op, dtypes)
+    ufunc = getattr(node.op, "ufunc", None)
+    python_impl = not isinstance(ufunc, np.ufunc)
+    converted = False
+    if (
+        want in CONTINUOUS_DTYPES
+        and (have != want or python_impl)
+        and not isinstance(node.op, Cast | Switch)  # a cast is the conversion itself
+    ):
+        # NumPy computes e.g. exp(int8) in float16: compute in `want` instead.
+        asarray = ctx.ref(np.asarray, "asarray")
+        for k, dtype in enumerate(dtypes):
+            if dtype in DISCRETE_DTYPES:
+                args[k] = f"{asarray}({args[k]}, dtype={want!r})"
+                dtypes[k] = want
+                converted = True
+        have = numpy_result_dtype(node.op, dtypes)
+    expr = node.op.py_expr(args, ctx)
+    if have != want:
+        return f"{ctx.ref(np.asarray, 'asarray')}({expr}).astype({want!r})", False
+    direct = (not python_impl and not converted and ufunc.nin == len(args)
+              and _ufunc_dtype(ufunc, dtypes) == want)  # fmt: skip
+    return expr, direct
+
+
+def _ufunc_dtype(ufunc, in_dtypes) -> str:
+    """The dtype of ``ufunc``'s own loop on arrays of ``in_dtypes`` (it may differ from
+    the op's: ``inv`` divides an integer, ``reciprocal`` keeps it integral)."""
+    with np.errstate(all="ignore"):
+        return str(ufunc(*[np.ones(1, dtype=d) for d in in_dtypes]).dtype)
 
 
 def _infix(op, args):

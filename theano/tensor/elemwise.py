@@ -342,8 +342,13 @@ class Elemwise(Op):
             ufunc = self.scalar_op.ufunc
             call = f"{ctx.ref(ufunc, ufunc.__name__)}({', '.join(names)}, out={inames[i]})"
             return "\n".join([*self.precheck(node, inames, ctx), f"{onames[0]} = {call}"])
-        lines = [*self.precheck(node, inames, ctx), f"{onames[0]} = {inames[i]}",
-                 f"{onames[0]}[...] = {expr}"]  # fmt: skip
+        from theano.scalar.composite import Composite
+
+        if isinstance(self.scalar_op, Composite) and not self._upcast_inputs(node):
+            body = self.scalar_op.inplace_lines(names, i, ctx)
+        else:
+            body = [f"{inames[i]}[...] = {expr}"]
+        lines = [*self.precheck(node, inames, ctx), *body, f"{onames[0]} = {inames[i]}"]
         return "\n".join(lines)
 
     def precheck(self, node, inames, ctx):

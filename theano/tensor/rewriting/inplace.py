@@ -14,6 +14,7 @@ import numpy as np
 
 from theano.graph.basic import Constant, alias_roots
 from theano.graph.rewriting.basic import RewriteReport, replace_and_keep_names
+from theano.scalar.composite import Composite
 from theano.tensor import blas
 from theano.tensor.elemwise import Elemwise
 from theano.tensor.subtensor import AdvancedIncSubtensor, AdvancedIncSubtensor1, IncSubtensor
@@ -45,7 +46,12 @@ def _elemwise_inplace(fgraph, node):
     op = node.op
     if op.inplace_pattern or len(node.outputs) != 1:
         return None
-    if not isinstance(getattr(op.scalar_op, "ufunc", None), np.ufunc):
+    scalar_op = op.scalar_op
+    # A fused node writes into its input with its last op's out=: worth it only when
+    # that op gives the result itself (else the result would be copied in).
+    if not isinstance(getattr(scalar_op, "ufunc", None), np.ufunc) and not (
+        isinstance(scalar_op, Composite) and scalar_op.ends_in_ufunc()
+    ):
         return None
     out = node.outputs[0]
     if out.ndim == 0:

@@ -707,7 +707,7 @@ class SigmoidBinaryCrossentropy(scalar.BinaryScalarOp):
 
     def numba_expr(self, args):
         o, t = args
-        return f"(np.log1p(np.exp(-abs({o}))) + {o} * ((1.0 if {o} > 0 else 0.0) - {t}))"
+        return f"(vm.log1p(vm.exp(-abs({o}))) + {o} * ((1.0 if {o} > 0 else 0.0) - {t}))"
 
     def L_op(self, inputs, outputs, gz):
         o, t = inputs

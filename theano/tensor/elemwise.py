@@ -380,8 +380,8 @@ class Elemwise(Op):
             return []
         checks = []
         for i, var in enumerate(node.inputs):
-            if isinstance(var, Constant) or all(var.broadcastable):
-                continue
+            if isinstance(var, Constant) or all(var.broadcastable) or inames[i] == oname:
+                continue  # (an in-place node checks the others against its own input)
             dims = [d for d, b in enumerate(var.broadcastable) if not b]
             if len(dims) == var.ndim:
                 cond = f"{inames[i]}.shape != {oname}.shape"

@@ -190,6 +190,33 @@ def gemm_ceiling(dtype, per_call):
     return sum(per_call(np.dot, a, b) for a, b in products)
 
 
+def gemm_sequence(dtype, per_call):
+    """Seconds the step's five matrix products take run back to back in its order (the
+    weight updates in place, as BLAS gemm with beta=1), with nothing else between them:
+    how close to the isolated-product ceiling any implementation of the step can come
+    on this machine's caches."""
+    from scipy.linalg import blas
+
+    from theano.tensor.blas import run_gemm
+
+    rng = np.random.default_rng(1)
+
+    def m(*shape):
+        return rng.normal(size=shape).astype(dtype)
+
+    x, w1, w2, dz = m(N, D), m(D, H), m(H, K), m(N, K)
+    gemm = blas.sgemm if dtype == "float32" else blas.dgemm
+
+    def products():
+        h = x @ w1
+        h @ w2
+        dh = dz @ w2.T
+        run_gemm(gemm, w1, -1e-9, x.T, dh, 1.0, True)  # w1 += a * x.T @ dh, in place
+        run_gemm(gemm, w2, -1e-9, h.T, dz, 1.0, True)
+
+    return per_call(products)
+
+
 def chain(T, x, length):
     """An elementwise chain of ``length`` steps (about three nodes each)."""
     y = x

@@ -460,6 +460,28 @@ def test_fused_inplace_kernel_matches_the_python_tier(compiledir):
     np.testing.assert_array_equal(b.get_value(), b0)
 
 
+def test_vector_math_kernels_run_at_any_size_where_they_beat_numpy(tmp_path):
+    """Under the default ``numba.kernels``, a float64 sigmoid (or float32 softplus)
+    kernel runs on 10,000 elements; a float32 tanh one, slower than NumPy's 16-lane
+    loop there, is left to NumPy above `TRANSCENDENTAL_MAX`."""
+    with theano.change_flags(base_compiledir=str(tmp_path)):
+        x, y = T.dvector("x"), T.dvector("y")
+        xf, yf = T.fvector("xf"), T.fvector("yf")
+        wins = [theano.function([x, y], T.nnet.sigmoid(x * 2 + 1) * y, mode="NUMBA"),
+                theano.function([xf, yf], T.nnet.softplus(xf) - yf, mode="NUMBA")]  # fmt: skip
+        loses = theano.function([xf, yf], T.tanh(xf + yf) * 2, mode="NUMBA")
+    for f in wins:
+        assert kernel_calls(f) == 1 and "size <" not in f.call_source, f.call_source
+    assert f"size < {kernels.TRANSCENDENTAL_MAX}" in loses.call_source
+    rng = np.random.default_rng(5)
+    a, b = rng.normal(size=10_000) * 10, rng.normal(size=10_000)
+    want = 1 / (1 + np.exp(-(a * 2 + 1))) * b
+    np.testing.assert_allclose(wins[0](a, b), want, rtol=1e-14, atol=1e-300)
+    af, bf = a.astype("float32"), b.astype("float32")
+    want32 = np.logaddexp(0, af.astype("float64")) - bf
+    np.testing.assert_allclose(wins[1](af, bf), want32, rtol=2e-6, atol=1e-6)
+
+
 def test_inplace_kernel_checks_broadcasting(compiledir):
     a, y = T.dmatrix("a"), T.dmatrix("y")
     f = theano.function([a, y], T.cumsum(a, axis=0) + y, mode="NUMBA")

@@ -482,6 +482,19 @@ def test_vector_math_kernels_run_at_any_size_where_they_beat_numpy(tmp_path):
     np.testing.assert_allclose(wins[1](af, bf), want32, rtol=2e-6, atol=1e-6)
 
 
+def test_vector_math_kernels_round_the_users_arithmetic_as_numpy(compiledir):
+    """The fused multiply-adds of `vector_math` stay inside it: ``a*a - b*b`` next to
+    an ``exp`` is still exactly 0 for ``a == b`` (not a fused, unrounded residue)."""
+    a, b, w = T.dvectors("a", "b", "w")
+    f = theano.function([a, b, w], [T.sqrt(a * a - b * b) * T.exp(w),
+                                     (a * b - w) * T.exp(w + 1)], mode="NUMBA")  # fmt: skip
+    assert kernel_calls(f) == 2, f.call_source
+    v = np.random.default_rng(0).normal(size=1000)
+    root, diff = f(v, v, v * v)
+    np.testing.assert_array_equal(root, np.zeros(1000))
+    np.testing.assert_array_equal(diff, np.zeros(1000))
+
+
 def test_inplace_kernel_checks_broadcasting(compiledir):
     a, y = T.dmatrix("a"), T.dmatrix("y")
     f = theano.function([a, y], T.cumsum(a, axis=0) + y, mode="NUMBA")

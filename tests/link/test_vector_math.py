@@ -34,7 +34,7 @@ SAMPLES = {
 
 
 def _loop(fn):
-    @numba.njit(error_model="numpy", boundscheck=False, fastmath={"contract"})
+    @numba.njit(error_model="numpy", boundscheck=False)
     def apply(x, out):
         for i in range(x.size):
             out[i] = fn(x[i])

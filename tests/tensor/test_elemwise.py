@@ -292,6 +292,8 @@ def test_fused_node_writes_into_an_intermediate_nothing_else_reads(mode):
         lambda p, q: T.switch(p > 0, p, q * 2.0) + 1,  # a bool intermediate
         lambda p, q: T.cast(p * 3.7, "int32") + q.sum(),  # the result is not a ufunc's
         lambda p, q: (p + 1) * (p - 1) / (q + 2),
+        lambda p, q: T.tensor_copy(p) * T.exp(p) + q,  # a view of the array, read late
+        lambda p, q: T.real(p) * T.exp(p) - q,
     ],
 )
 def test_fused_inplace_statements_match_numpy(mode, build):
@@ -308,6 +310,16 @@ def test_fused_inplace_statements_match_numpy(mode, build):
     np.testing.assert_allclose(got, want, rtol=1e-14)
     if mode == "FAST_RUN":
         assert len(_inplace_composites(f)) == 1, f.call_source
+
+
+@pytest.mark.parametrize("name", ["v6_t", "v6_0", "v6_buf", "v7_t_1"])
+def test_generated_names_never_shadow_an_input(mode, name):
+    """An input may be named like the generated code's locals (``v6_t``...)."""
+    x, y = T.dmatrix("x"), T.dmatrix(name)
+    h = T.cumsum(x, axis=0)
+    f = theano.function([x, y], T.switch(h > 0, h, 5.0) + y, mode=mode)
+    xv, yv = np.array([[1.0, 0.0], [0.0, -1.0]]), np.full((2, 2), 10.0)
+    np.testing.assert_array_equal(f(xv, yv), [[11.0, 15.0], [11.0, 15.0]])
 
 
 def test_fused_node_ending_in_a_python_op_keeps_its_own_output():

@@ -50,6 +50,16 @@ class CodeContext:
             self._by_id[id(obj)] = name
         return name
 
+    def local(self, base: str) -> str:
+        """A local variable name starting with ``base`` that nothing else in the
+        generated function uses (a user may name an input ``v6_buf``)."""
+        name, k = base, 1
+        while name in self.reserved or name in self.globals:
+            name = f"{base}_{k}"
+            k += 1
+        self.reserved.add(name)
+        return name
+
     def output_buffer(self, var, oname: str, shape_src: str):
         """``(lines, name)``: source leaving in local ``name`` an array for ``var`` of shape
         ``shape_src``, kept from the previous call when it fits; None when ``var``'s
@@ -64,7 +74,7 @@ class CodeContext:
             self._buffer_cells[var] = self.ref([None], "buf")
         cell = self._buffer_cells[var]
         empty = self.ref(np.empty, "empty")
-        name = f"{oname}_buf"
+        name = self.local(f"{oname}_buf")
         dtype = var.type.dtype
         refill = f"{name} = {cell}[0] = {empty}({shape_src}, {dtype!r})"
         return [

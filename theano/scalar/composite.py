@@ -99,9 +99,10 @@ class Composite(ScalarOp):
         """Statements computing the (single) output into the array named ``inames[k]``.
 
         Each inner op is one statement. An op that is a ufunc giving the output's dtype
-        writes into that array (``out=``) once the value the array holds has no later
+        writes into that array (``out=``) once no value living in the array has a later
         reader, so a chain like ``tanh(x + b)`` makes no temporary at all; other ops
-        make one, as the nested expression would.
+        make one, as the nested expression would. The result of an op reading the
+        array may be a view of it (``identity``, ``real``): it counts as living there.
         """
         (output,) = self.outputs
         target, dtype = inames[k], output.type.dtype
@@ -111,20 +112,23 @@ class Composite(ScalarOp):
                 readers[v] = readers.get(v, 0) + 1
         readers[output] = readers.get(output, 0) + 1
         exprs = dict(zip(self.inputs, inames))
-        held = self.inputs[k]  # the value the target array holds now
+        living = {self.inputs[k]}  # the values whose memory is the target array's
         lines = []
-        for n, node in enumerate(self.nodes):
+        for node in self.nodes:
             args = self._arguments(node, exprs)
             expr, direct = _numpy_expr(node, args, ctx)
             for v in node.inputs:
                 readers[v] -= 1
             out = node.outputs[0]
-            if direct and out.type.dtype == dtype and readers.get(held, 0) == 0:
+            free = all(readers.get(v, 0) == 0 for v in living)
+            if direct and out.type.dtype == dtype and free:
                 ufunc = node.op.ufunc
                 lines.append(f"{ctx.ref(ufunc, ufunc.__name__)}({', '.join(args)}, out={target})")
-                exprs[out], held = target, out
+                exprs[out], living = target, {out}
             else:
-                exprs[out] = f"{target}_{n}"
+                if any(v in living for v in node.inputs):
+                    living.add(out)
+                exprs[out] = ctx.local(f"{target}_t")
                 lines.append(f"{exprs[out]} = {expr}")
         if exprs[output] != target:
             lines.append(f"{target}[...] = {exprs[output]}")

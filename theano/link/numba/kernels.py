@@ -343,17 +343,13 @@ def cfunc_module(signature, body):
     """The source of a kernel module: ``body`` (the source of a function named
     ``body``) compiled as a ``cfunc`` of ``signature`` (a Numba type expression).
 
-    A body calling `vector_math` (``vm.exp(...)``) imports it, names the version of its
-    source (so a cached kernel is rebuilt when it changes) and lets LLVM contract
-    ``a * b + c`` into fused multiply-adds, which its polynomials are written for;
-    other kernels round every operation as NumPy does.
+    A body calling `vector_math` (``vm.exp(...)``) imports it and names the version of
+    its source, so a cached kernel is rebuilt when it changes.
     """
-    vector_math = "vm." in body
     head = "import math\n\nimport numpy as np\nfrom numba import cfunc, types\n"
     flags = "nopython=True, error_model='numpy', boundscheck=False"
-    if vector_math:
+    if "vm." in body:
         head += f"\nfrom theano.link.numba import vector_math as vm  # {_vector_math_version()}\n"
-        flags += ", fastmath={'contract'}"
     return (
         f"{head}\n"
         f"SIGNATURE = {signature}\n\n\n"

@@ -94,12 +94,11 @@ def sum_code(node, inames, onames, ctx):
     call, addr, empty = _load(spec, ctx)
     xs, o = inames[0], onames[0]
     shape = f"(1, {xs}.shape[1])" if op.keepdims_pattern is not None else f"({xs}.shape[1],)"
+    total = ctx.local(f"{o}_acc")
     body = [
         f"{o} = {empty}({shape}, {out.dtype!r})",
-        f"{o}_acc = {empty}({xs}.shape[1], {acc!r})",
-        (
-            f"{call}({xs}.shape[0], {xs}.shape[1], {addr(xs)}, {addr(o + '_acc')}, {addr(o)})"
-        ),  # fmt: skip
+        f"{total} = {empty}({xs}.shape[1], {acc!r})",
+        f"{call}({xs}.shape[0], {xs}.shape[1], {addr(xs)}, {addr(total)}, {addr(o)})",
     ]
     # One column is a contiguous vector, which NumPy sums pairwise: left to NumPy.
     conds = [*array_checks(ctx, [xs], [x]), f"{xs}.shape[1] != 1"]

@@ -22,8 +22,9 @@ from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic
 
-# Contracting a*b + c into one fused multiply-add only makes these more accurate.
-_jit = njit(fastmath={"contract"}, error_model="numpy", cache=False, inline="always")
+# Inlined into the kernel by Numba itself (LLVM's inliner declines tanh, and a call
+# would keep the loop from vectorizing).
+_jit = njit(error_model="numpy", cache=False, inline="always")
 
 
 @intrinsic
@@ -42,6 +43,22 @@ def _bits_of_float(typingctx, value):
     return types.int64(types.float64), codegen
 
 
+@intrinsic
+def _muladd(typingctx, a, b, c):
+    """a * b + c, as one fused multiply-add where the CPU has one (LLVM's fmuladd): the
+    polynomials get the accuracy and speed of FMA, without letting the kernel's own
+    arithmetic round differently from NumPy's (as a fastmath flag on it would)."""
+
+    def codegen(context, builder, signature, args):
+        double = ir.DoubleType()
+        fn = builder.module.declare_intrinsic(
+            "llvm.fmuladd.f64", fnty=ir.FunctionType(double, [double] * 3)
+        )
+        return builder.call(fn, args)
+
+    return types.float64(types.float64, types.float64, types.float64), codegen
+
+
 _LOG2E = 1.4426950408889634
 # ln 2 split in two: LN2_HI has its low 32 bits zero, so n * LN2_HI is exact.
 _LN2_HI = 6.93147180369123816490e-01
@@ -54,7 +71,7 @@ def _horner(name, coefficients):
     """Source evaluating the polynomial with ``coefficients`` (constant term first)."""
     expr = repr(float(coefficients[-1]))
     for c in coefficients[-2::-1]:
-        expr = f"({expr} * {name} + {float(c)!r})"
+        expr = f"_muladd({expr}, {name}, {float(c)!r})"
     return expr
 
 
@@ -75,8 +92,8 @@ _TANH_POLY = _horner("z", [
 _SOURCE = f'''
 def _exp_reduced(c):
     """e**c for c in [_EXP_MIN, _EXP_MAX], as e**r * 2**n with |r| <= ln(2) / 2."""
-    n = np.floor(c * {_LOG2E!r} + 0.5)
-    r = (c - n * {_LN2_HI!r}) - n * {_LN2_LO!r}
+    n = np.floor(_muladd(c, {_LOG2E!r}, 0.5))
+    r = _muladd(n, -{_LN2_LO!r}, _muladd(n, -{_LN2_HI!r}, c))
     k = np.int64(n)
     half = k >> 1
     # Two factors: 2**n alone is not a normal float64 for n = 1024 or n < -1022.
@@ -147,7 +164,7 @@ def tanh(x):
     x = np.float64(x)
     a = np.abs(x)
     z = x * x
-    small = x + x * z * {_TANH_POLY}
+    small = _muladd(x * z, {_TANH_POLY}, x)
     # 1 - 2 / (e**2a + 1): no cancellation for a >= 0.55; tanh rounds to 1 from 19.1.
     c = 20.0 if a > 20.0 else a
     c = c if c == c else 0.0
@@ -159,7 +176,8 @@ def tanh(x):
     return x if x != x else y
 '''
 
-_namespace = {"np": np, "_float_from_bits": _float_from_bits, "_bits_of_float": _bits_of_float}
+_namespace = {"np": np, "_float_from_bits": _float_from_bits, "_bits_of_float": _bits_of_float,
+              "_muladd": _muladd}  # fmt: skip
 exec(compile(_SOURCE, "<theano.link.numba.vector_math>", "exec"), _namespace)
 _exp_reduced = _jit(_namespace["_exp_reduced"])
 _log_parts = _jit(_namespace["_log_parts"])

@@ -495,6 +495,31 @@ def test_vector_math_kernels_round_the_users_arithmetic_as_numpy(compiledir):
     np.testing.assert_array_equal(diff, np.zeros(1000))
 
 
+def test_sin_of_an_input_is_range_checked_and_of_a_computed_value_is_not(tmp_path):
+    """vector_math's sin and cos hold within SIN_COS_MAX: a kernel applies them to its
+    own inputs after checking their range (else NumPy computes the node), and uses
+    the C library's on computed values."""
+    x, y = T.dvectors("x", "y")
+    with theano.change_flags(base_compiledir=str(tmp_path)):
+        on_input = theano.function([x, y], T.exp(-(x**2)) * T.sin(y) + x * y, mode="NUMBA")
+        computed = theano.function([x, y], T.sin(x * 2) * T.cos(y) + 1, mode="NUMBA")
+    slow = [theano.function([x, y], f.maker.fgraph.outputs, mode="FAST_COMPILE")
+            for f in (on_input, computed)]  # fmt: skip
+    assert on_input.call_source.count("_in_range(y)") == 1, on_input.call_source
+    assert computed.call_source.count("_in_range(y)") == 1
+    assert "_in_range(x)" not in computed.call_source
+    rng = np.random.default_rng(2)
+    a, b = rng.normal(size=(2, 5000)) * 3
+    wide = b.copy()
+    wide[7] = 2e5  # beyond the range: NumPy's sin for the whole node
+    odd = b.copy()
+    odd[[1, 2, 3]] = [np.nan, np.inf, -np.inf]
+    with np.errstate(invalid="ignore"):
+        for f, ref in zip((on_input, computed), slow):
+            for bv in (b, wide, odd):
+                np.testing.assert_allclose(f(a, bv), ref(a, bv)[0], rtol=1e-13, atol=1e-15)
+
+
 def test_inplace_kernel_checks_broadcasting(compiledir):
     a, y = T.dmatrix("a"), T.dmatrix("y")
     f = theano.function([a, y], T.cumsum(a, axis=0) + y, mode="NUMBA")

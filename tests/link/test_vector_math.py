@@ -30,7 +30,15 @@ SAMPLES = {
               -np.exp(RNG.uniform(-745, 0, 100_000)), RNG.uniform(-3, -1, 100)],
     "tanh": [RNG.uniform(-25, 25, 200_000), RNG.uniform(-1, 1, 100_000),
              np.exp(RNG.uniform(-745, 3, 100_000)) * RNG.choice([-1, 1], 100_000)],
+    "sin": [RNG.uniform(-1e5, 1e5, 200_000), RNG.uniform(-7, 7, 100_000),
+            np.exp(RNG.uniform(-745, 0, 100_000)) * RNG.choice([-1, 1], 100_000),
+            np.pi / 2 * np.arange(-60000, 60000, 7)],  # near multiples of pi / 2
+    "cos": [RNG.uniform(-1e5, 1e5, 200_000), RNG.uniform(-7, 7, 100_000),
+            np.pi / 2 * np.arange(-60000, 60000, 7)],
 }  # fmt: skip
+# sin and cos hold within +-SIN_COS_MAX (their callers check): specials beyond it are NaN.
+TRIG_SPECIALS = SPECIALS[np.isnan(SPECIALS) | np.isinf(SPECIALS)
+                         | (np.abs(SPECIALS) <= vector_math.SIN_COS_MAX)]  # fmt: skip
 
 
 def _loop(fn):
@@ -55,7 +63,8 @@ def _ulps(got, want):
 
 @pytest.mark.parametrize("name", sorted(SAMPLES))
 def test_within_two_ulp_of_the_long_double_result(name):
-    x = np.concatenate([*SAMPLES[name], SPECIALS])
+    specials = TRIG_SPECIALS if name in ("sin", "cos") else SPECIALS
+    x = np.concatenate([*SAMPLES[name], specials])
     got = np.empty_like(x)
     _loop(getattr(vector_math, name))(x, got)
     with np.errstate(all="ignore"):
@@ -66,10 +75,10 @@ def test_within_two_ulp_of_the_long_double_result(name):
     bound = 2 if np.finfo(np.longdouble).nmant > 52 else 3  # a double reference errs too
     assert worst.max() <= bound, (x[worst.argmax()], got[worst.argmax()], want[worst.argmax()])
     # Special values: the same value and the same sign as NumPy's.
-    got_s, want_s = got[-SPECIALS.size :], numpy_own[-SPECIALS.size :]
+    got_s, want_s = got[-specials.size :], numpy_own[-specials.size :]
     exact = (got_s == want_s) | (np.isnan(got_s) & np.isnan(want_s))
     close = _ulps(got_s, want_s) <= bound
-    assert (exact | close).all(), SPECIALS[~(exact | close)]
+    assert (exact | close).all(), specials[~(exact | close)]
     signed = exact & ~np.isnan(got_s)  # a NaN's sign means nothing
     assert np.array_equal(np.signbit(got_s[signed]), np.signbit(want_s[signed]))
 
@@ -98,3 +107,11 @@ def test_a_loop_calling_it_is_vectorized(name):
     ir = apply.inspect_llvm(apply.signatures[0])
     assert re.search(r"<\d+ x double>", ir), "the loop was not vectorized"
     assert not re.search(r"call [^\n]*@(exp|log|log1p|tanh)\(", ir)  # no libm call left
+
+
+@pytest.mark.parametrize("name", ["sin", "cos"])
+def test_sin_and_cos_are_nan_beyond_their_range(name):
+    x = np.array([vector_math.SIN_COS_MAX * 1.0001, -1e6, 1e300, np.inf, -np.inf, np.nan])
+    got = np.empty_like(x)
+    _loop(getattr(vector_math, name))(x, got)
+    assert np.isnan(got).all()

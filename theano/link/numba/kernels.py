@@ -50,6 +50,10 @@ _NUMPY_SCALAR_UFUNCS = {
 # vectorizer can turn into vector code, unlike the C library's scalar functions.
 _VECTOR_MATH = {"exp", "log", "log1p", "tanh"}
 
+# The bound vector_math's sin and cos hold to (vector_math.SIN_COS_MAX; not imported,
+# as that imports Numba).
+SIN_COS_MAX = 1e5
+
 # Kernels with exp, log, tanh... run only on arrays below this many elements: per
 # element, NumPy's SIMD loops are faster (Numba calls the C library's scalar sin, cos...;
 # `vector_math` computes float64 vectors, against 16 float32 lanes in NumPy's AVX-512
@@ -158,6 +162,10 @@ def _op_expr(op, args, in_dtypes):
     name = getattr(ufunc, "__name__", None)
     if isinstance(ufunc, np.ufunc) and name in _VECTOR_MATH:
         return f"vm.{name}({args[0]})"
+    if isinstance(ufunc, np.ufunc) and name in ("sin", "cos"):
+        # vector_math's sin and cos hold up to SIN_COS_MAX: `_module_source` keeps them
+        # on a kernel's inputs, which the caller checks (`KernelSpec.range_checked`).
+        return f"vm.{name}({args[0]})"
     if isinstance(ufunc, np.ufunc) and name in _NUMPY_SCALAR_UFUNCS:
         return f"np.{name}({', '.join(args)})"
     special = getattr(op, "numba_expr", None)
@@ -167,6 +175,9 @@ def _op_expr(op, args, in_dtypes):
 
 
 _SIMPLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# vector_math's sin or cos of a kernel input's value (x<k>), and of anything else.
+_RANGE_CHECKED = re.compile(r"vm\.(?:sin|cos)\(x(\d+)\)")
+_UNCHECKED_TRIG = re.compile(r"vm\.(sin|cos)\((?!x\d+\))")
 # An expression longer than this is bound to a local name rather than nested further,
 # so the generated source stays shallow for Python's parser at any composite depth.
 _MAX_INLINE = 400
@@ -256,6 +267,9 @@ class KernelSpec:
         self.constants = dict(constants or {})
         self.inplace = inplace
         self.source = _module_source(self)
+        # Inputs whose values must lie within vector_math.SIN_COS_MAX for the kernel to
+        # be right (they are passed to its sin or cos).
+        self.range_checked = sorted({int(k) for k in _RANGE_CHECKED.findall(self.source)})
 
     def restype(self):
         return None
@@ -301,6 +315,9 @@ def _module_source(spec):
     n_in = len(spec.in_dtypes)
     values = [f"x{k}" for k in range(n_in)]
     lines, result = _body(spec.scalar_op, values, spec.in_dtypes, spec.out_dtype)
+    # The sine of a computed value may exceed vector_math's range: the C library's.
+    lines = [_UNCHECKED_TRIG.sub(r"np.\1(", line) for line in lines]
+    result = _UNCHECKED_TRIG.sub(r"np.\1(", result)
     rows = "r" in spec.kinds  # loops over rows and columns, for inputs of one row
     params, sig, loads, heads = ["lo", "hi"], ["types.intp", "types.intp"], [], []
     if rows:

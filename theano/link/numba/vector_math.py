@@ -176,8 +176,52 @@ def tanh(x):
     return x if x != x else y
 '''
 
+_SIN_POLY = _horner("z", [(-1) ** j / math.factorial(2 * j + 1) for j in range(1, 9)])
+_COS_POLY = _horner("z", [(-1) ** j / math.factorial(2 * j) for j in range(2, 10)])
+# pi / 2 in four parts (33, 33, 53 bits and the rest): n * part is exact for the first
+# two, and the sum is right to about 2**-150, enough near a multiple of pi / 2.
+_PIO2 = (1.57079632673412561417e00, 6.07710050630396597660e-11, 2.02226624871116645580e-21,
+         8.47842766036889956997e-32)  # fmt: skip
+# sin and cos reduce their argument by multiples of pi / 2 this way up to here; the
+# kernel's caller checks its inputs are within it (`SIN_COS_MAX`), else NumPy computes.
+SIN_COS_MAX = 1e5
+
+_TRIG_SOURCE = f'''
+def _quadrant(x):
+    """(q, s, c): x = q pi/2 + r with |r| <= pi/4, and sin(r), cos(r)."""
+    n = np.floor(_muladd(x, {2 / math.pi!r}, 0.5))
+    r = _muladd(n, -{_PIO2[1]!r}, _muladd(n, -{_PIO2[0]!r}, x))
+    r = _muladd(n, -{_PIO2[3]!r}, _muladd(n, -{_PIO2[2]!r}, r))
+    z = r * r
+    s = _muladd(r * z, {_SIN_POLY}, r)
+    c = _muladd(z * z, {_COS_POLY}, 1.0 - 0.5 * z)
+    return np.int64(n) & 3, s, c
+
+
+def sin(x):
+    """sin(x), for |x| <= SIN_COS_MAX (NaN beyond, and for infinities and NaN)."""
+    x = np.float64(x)
+    ok = np.abs(x) <= {SIN_COS_MAX!r}
+    q, s, c = _quadrant(x if ok else 0.0)
+    y = c if q & 1 else s
+    y = -y if q & 2 else y
+    y = x if np.abs(x) < 1.4901161193847656e-08 else y  # sin(x) rounds to x; keeps -0.0
+    return y if ok else np.nan
+
+
+def cos(x):
+    """cos(x), for |x| <= SIN_COS_MAX (NaN beyond, and for infinities and NaN)."""
+    x = np.float64(x)
+    ok = np.abs(x) <= {SIN_COS_MAX!r}
+    q, s, c = _quadrant(x if ok else 0.0)
+    y = s if q & 1 else c
+    y = -y if (q + 1) & 2 else y
+    return y if ok else np.nan
+'''
+
 _namespace = {"np": np, "_float_from_bits": _float_from_bits, "_bits_of_float": _bits_of_float,
               "_muladd": _muladd}  # fmt: skip
+_SOURCE += _TRIG_SOURCE
 exec(compile(_SOURCE, "<theano.link.numba.vector_math>", "exec"), _namespace)
 _exp_reduced = _jit(_namespace["_exp_reduced"])
 _log_parts = _jit(_namespace["_log_parts"])
@@ -187,6 +231,9 @@ exp = _jit(_namespace["exp"])
 log = _jit(_namespace["log"])
 log1p = _jit(_namespace["log1p"])
 tanh = _jit(_namespace["tanh"])
+_quadrant = _namespace["_quadrant"] = _jit(_namespace["_quadrant"])
+sin = _jit(_namespace["sin"])
+cos = _jit(_namespace["cos"])
 
 # Part of every kernel's cache key: a kernel calling these is rebuilt when they change.
 SOURCE_TAG = _SOURCE

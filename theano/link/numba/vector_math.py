@@ -1,4 +1,4 @@
-"""exp, log, log1p and tanh in float64 that LLVM can vectorize inside a kernel loop.
+"""exp, log, log1p, tanh, sin and cos in float64 that LLVM can vectorize in a kernel loop.
 
 Numba compiles ``np.exp`` and friends to calls of the C library's scalar functions,
 which keep a loop from using vector instructions (``tanh`` costs about 18 ns an

@@ -461,24 +461,27 @@ def test_fused_inplace_kernel_matches_the_python_tier(compiledir):
 
 
 def test_vector_math_kernels_run_at_any_size_where_they_beat_numpy(tmp_path):
-    """Under the default ``numba.kernels``, a float64 sigmoid (or float32 softplus)
+    """Under the default ``numba.kernels``, a float64 sigmoid (or float32 sigmoid)
     kernel runs on 10,000 elements; a float32 tanh one, slower than NumPy's 16-lane
-    loop there, is left to NumPy above `TRANSCENDENTAL_MAX`."""
+    loop there, and a chain of two float64 tanh, waiting on latency, are left to
+    NumPy above `TRANSCENDENTAL_MAX`."""
     with theano.change_flags(base_compiledir=str(tmp_path)):
         x, y = T.dvector("x"), T.dvector("y")
         xf, yf = T.fvector("xf"), T.fvector("yf")
         wins = [theano.function([x, y], T.nnet.sigmoid(x * 2 + 1) * y, mode="NUMBA"),
-                theano.function([xf, yf], T.nnet.softplus(xf) - yf, mode="NUMBA")]  # fmt: skip
-        loses = theano.function([xf, yf], T.tanh(xf + yf) * 2, mode="NUMBA")
+                theano.function([xf, yf], T.nnet.sigmoid(xf) - yf, mode="NUMBA")]  # fmt: skip
+        loses = [theano.function([xf, yf], T.tanh(xf + yf) * 2, mode="NUMBA"),
+                 theano.function([x, y], T.tanh(T.tanh(x) + y), mode="NUMBA")]  # fmt: skip
     for f in wins:
         assert kernel_calls(f) == 1 and "size <" not in f.call_source, f.call_source
-    assert f"size < {kernels.TRANSCENDENTAL_MAX}" in loses.call_source
+    assert f"size < {kernels.TRANSCENDENTAL_MAX} and" in loses[0].call_source
+    assert "size < 1024 and" in loses[1].call_source, loses[1].call_source
     rng = np.random.default_rng(5)
     a, b = rng.normal(size=10_000) * 10, rng.normal(size=10_000)
     want = 1 / (1 + np.exp(-(a * 2 + 1))) * b
     np.testing.assert_allclose(wins[0](a, b), want, rtol=1e-14, atol=1e-300)
     af, bf = a.astype("float32"), b.astype("float32")
-    want32 = np.logaddexp(0, af.astype("float64")) - bf
+    want32 = 1 / (1 + np.exp(-af.astype("float64"))) - bf
     np.testing.assert_allclose(wins[1](af, bf), want32, rtol=2e-6, atol=1e-6)
 
 
@@ -518,6 +521,19 @@ def test_sin_of_an_input_is_range_checked_and_of_a_computed_value_is_not(tmp_pat
         for f, ref in zip((on_input, computed), slow):
             for bv in (b, wide, odd):
                 np.testing.assert_allclose(f(a, bv), ref(a, bv)[0], rtol=1e-13, atol=1e-15)
+
+
+def test_chained_transcendental_kernels_run_on_smaller_arrays_only():
+    """Each transcendental op chained on another divides the kernel's size limit by 4
+    (its elements wait on their latency), down to 128."""
+    from theano.link.numba.linker import size_limit
+
+    x = SB.ScalarType("float64")()
+    cases = [(SB.exp(x) * 2, 4096), (SB.tanh(SB.exp(x)) + x, 1024),
+             (SB.tanh(SB.tanh(SB.exp(x))), 256), (SB.sin(SB.tanh(SB.tanh(SB.exp(x)))), 128),
+             (SB.exp(x) + SB.tanh(x) * SB.sin(x), 4096)]  # fmt: skip
+    for out, limit in cases:
+        assert size_limit(Composite([x], [out])) == limit, out
 
 
 def test_inplace_kernel_checks_broadcasting(compiledir):

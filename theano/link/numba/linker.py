@@ -100,7 +100,7 @@ def _elemwise_override(node, inames, onames, ctx):
     distinct = _distinct(full, inames)
     conds = array_checks(ctx, [inames[k] for k in distinct], [node.inputs[k] for k in distinct])
     if small_arrays_only() and not any_size:
-        conds.insert(0, f"{first}.size < {TRANSCENDENTAL_MAX}")
+        conds.insert(0, f"{first}.size < {size_limit(op.scalar_op)}")
     conds.extend(f"{inames[k]}.shape == {first}.shape" for k in distinct[1:])
     rows = _distinct([k for k, kind in enumerate(kinds) if kind == "r"], inames)
     if rows:
@@ -235,23 +235,50 @@ def _arithmetic_node(node):
 # kernels run 1.1-3.5x NumPy's passes, tanh the same, sin and cos 2.7x (NumPy's are
 # scalar; on a computed argument, where the C library's runs, about the same as
 # NumPy's); in float32 NumPy's 16-lane tanh, log1p, exp and sin are as fast or faster,
-# while its sigmoid (three passes) is not.
+# while its sigmoid (three passes) is not. (softplus is exp then log1p: a chain.)
 _VECTOR_MATH_WINS = {
-    "float64": {"exp", "log", "log1p", "tanh", "sigmoid", "softplus",
-                "sigmoidbinarycrossentropy", "sin", "cos"},
-    "float32": {"sigmoid", "softplus"},
+    "float64": {"exp", "log", "log1p", "tanh", "sigmoid", "sin", "cos"},
+    "float32": {"sigmoid"},
 }  # fmt: skip
+
+
+def size_limit(scalar_op) -> int:
+    """The size below which a kernel with transcendental ops beats NumPy's passes:
+    `TRANSCENDENTAL_MAX` for one op deep, a quarter of it for each further op chained
+    on another (each element's computation waits on their latency), at least 128.
+    Measured on a chain of 3: break-even near 300 elements; of 30: near 150."""
+    from theano.scalar.composite import Composite
+
+    if not isinstance(scalar_op, Composite):
+        return TRANSCENDENTAL_MAX
+    depth = {}
+    for n in scalar_op.nodes:
+        deepest = max((depth.get(v, 0) for v in n.inputs), default=0)
+        depth[n.outputs[0]] = deepest + (0 if _arithmetic_node(n) else 1)
+    chained = max(max(depth.values(), default=1), 1) - 1
+    return max(TRANSCENDENTAL_MAX >> min(2 * chained, 30), 128)
 
 
 def vector_math_wins(scalar_op, dtype) -> bool:
     """True when every scalar op of ``scalar_op`` is arithmetic or computed by
-    `vector_math` faster than NumPy in its dtype (``dtype``: the node's output)."""
+    `vector_math` faster than NumPy in its dtype (``dtype``: the node's output), and
+    no such op feeds another: a chain like ``tanh(tanh(x))`` makes each element one
+    long dependency chain, and the kernel waits on latency where NumPy's passes,
+    one op over the whole array each, do not (3x slower for a chain of three)."""
     from theano.scalar.composite import Composite
 
-    if isinstance(scalar_op, Composite):
-        return all(_arithmetic_node(n) or _vector_wins(n.op, n.outputs[0].type.dtype)
-                   for n in scalar_op.nodes)  # fmt: skip
-    return _vector_wins(scalar_op, dtype)
+    if not isinstance(scalar_op, Composite):
+        return _vector_wins(scalar_op, dtype)
+    depth = {}
+    for n in scalar_op.nodes:
+        deepest = max((depth.get(v, 0) for v in n.inputs), default=0)
+        if _arithmetic_node(n):
+            depth[n.outputs[0]] = deepest
+        elif _vector_wins(n.op, n.outputs[0].type.dtype) and deepest == 0:
+            depth[n.outputs[0]] = 1
+        else:
+            return False
+    return True
 
 
 def _vector_wins(op, dtype):

@@ -7,8 +7,10 @@ a polynomial and a rescaling by a power of two built from its bits, with selects
 instead of branches, so the loop vectorizer turns a kernel calling them into vector
 code. Each is within one or two ulp of the correctly rounded result and handles
 infinities, NaN, signed zeros and subnormals as the C library does (see
-``tests/link/test_vector_math.py``). float32 kernels call them on float64 values and
-round the result, which is then almost always the correctly rounded float32.
+``tests/link/test_vector_math.py``), except that sin and cos hold for |x| up to
+`SIN_COS_MAX` only (NaN beyond): kernels use them on inputs whose range they check.
+float32 kernels call them on float64 values and round the result, which is then
+almost always the correctly rounded float32.
 
 Importing this module imports Numba: only kernel builds do.
 """

@@ -177,24 +177,24 @@ def logistic_jax(d=784):
     return step
 
 
-def gemm_ceiling(dtype, per_call):
-    """Seconds the step's matrix products take at the rate NumPy's ``dot`` reaches on
-    the same shapes: the bound no implementation of the step can beat."""
+def gemm_products(dtype):
+    """The step's five matrix products, each a call of NumPy's ``dot`` on arrays of
+    its shapes: at their rate, the GEMM-bound ceiling no implementation of the step
+    can beat is the sum of their times."""
     rng = np.random.default_rng(1)
 
     def m(*shape):
         return rng.normal(size=shape).astype(dtype)
 
     x, w1, h, w2, dz = m(N, D), m(D, H), m(N, H), m(H, K), m(N, K)
-    products = [(x, w1), (h, w2), (dz, w2.T), (h.T, dz), (x.T, h)]
-    return sum(per_call(np.dot, a, b) for a, b in products)
+    pairs = [(x, w1), (h, w2), (dz, w2.T), (h.T, dz), (x.T, h)]
+    return [lambda a=a, b=b: np.dot(a, b) for a, b in pairs]
 
 
-def gemm_sequence(dtype, per_call):
-    """Seconds the step's five matrix products take run back to back in its order (the
-    weight updates in place, as BLAS gemm with beta=1), with nothing else between them:
-    how close to the isolated-product ceiling any implementation of the step can come
-    on this machine's caches."""
+def gemm_sequence(dtype):
+    """The step's five products run back to back in its order (the weight updates in
+    place, as BLAS gemm with beta=1), with nothing else between them: how close to the
+    ceiling any implementation of the step can come on this machine's caches."""
     from scipy.linalg import blas
 
     from theano.tensor.blas import run_gemm
@@ -214,7 +214,7 @@ def gemm_sequence(dtype, per_call):
         run_gemm(gemm, w1, -1e-9, x.T, dh, 1.0, True)  # w1 += a * x.T @ dh, in place
         run_gemm(gemm, w2, -1e-9, h.T, dz, 1.0, True)
 
-    return per_call(products)
+    return products
 
 
 def chain(T, x, length):

@@ -39,6 +39,15 @@ def per_call(fn, *args, budget=0.2, repeat=7):
     return statistics.median(t / number for t in timer.repeat(repeat, number))
 
 
+def in_turns(fns, rounds=9):
+    """Seconds per call of each zero-argument function, timed in turns, round after
+    round: the machine's speed drifts during a run, and times from one round compare
+    like with like. Returns one list of times per round."""
+    timers = [timeit.Timer(fn) for fn in fns]
+    numbers = [max(1, timer.autorange()[0]) for timer in timers]
+    return [[timer.timeit(n) / n for timer, n in zip(timers, numbers)] for _ in range(rounds)]
+
+
 def import_time(module: str, runs: int = 7) -> float:
     """Median wall time of ``import module`` in a fresh interpreter."""
     code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
@@ -184,14 +193,17 @@ def mlp_step(dtype):
         row["pytensor"] = per_call(models.mlp_pytensor(dtype, params), x, y)
     if _installed("jax"):
         row["jax"] = per_call(models.mlp_jax(params), x, y)
-    ceiling = models.gemm_ceiling(dtype, per_call)
-    sequence = models.gemm_sequence(dtype, per_call)
+    # The ceiling (the five products, each on its own) and the steps, timed in turns.
+    rounds = in_turns([lambda: nb(x, y), lambda: py(x, y), models.gemm_sequence(dtype),
+                       *models.gemm_products(dtype)])  # fmt: skip
+    ceiling = statistics.median(sum(r[3:]) for r in rounds)
+    ours, py_tier, sequence = (statistics.median(sum(r[3:]) / r[k] for r in rounds)
+                               for k in range(3))  # fmt: skip
     fast_compile = per_call(slow, x, y)
-    row["note"] = (f"GEMM-bound ceiling {_fmt_time(ceiling).strip()}: ours at "
-                   f"{ceiling / row['ours']:.2f} of it (python tier "
-                   f"{ceiling / row['ours python tier']:.2f}); the products alone, back "
-                   f"to back, at {ceiling / sequence:.2f}; FAST_RUN is "
-                   f"{fast_compile / row['ours python tier']:.2f}x FAST_COMPILE")  # fmt: skip
+    row["note"] = (f"GEMM-bound ceiling {_fmt_time(ceiling).strip()}: ours at {ours:.2f} of it "
+                   f"(python tier {py_tier:.2f}; the products alone, back to back, "
+                   f"{sequence:.2f}; median of {len(rounds)} rounds timed in turns); "
+                   f"FAST_RUN is {fast_compile / row['ours python tier']:.2f}x FAST_COMPILE")  # fmt: skip
     return row
 
 

@@ -380,6 +380,10 @@ class FunctionMaker:
         if not self.deferred:
             return order
         moved = set(self.deferred)
+        # They read no value another of them overwrites (see shared_update_inplace), so
+        # any order is right: the largest values last, still in cache when the next
+        # call starts, most often by reading the weights just updated (x @ W).
+        self.deferred.sort(key=lambda n: _nbytes(shared_update_destroyer(fg, n)))
         return [n for n in order if n not in moved] + self.deferred
 
     def reusable_buffers(self):
@@ -411,6 +415,15 @@ class FunctionMaker:
                       reusable=self.reusable_buffers(), deferred=self.deferred)  # fmt: skip
         gf.fn.__globals__.update(_asarray=np.asarray, _array=np.array)
         return gf
+
+
+def _nbytes(shared) -> int:
+    """The size of a shared variable's current value (0 when it has none to see)."""
+    get_value = getattr(shared, "get_value", None)
+    try:
+        return int(np.asarray(get_value(borrow=True)).nbytes) if get_value else 0
+    except Exception:  # noqa: BLE001 (only an ordering hint)
+        return 0
 
 
 def _without_inplace(op):

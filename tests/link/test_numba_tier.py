@@ -536,6 +536,19 @@ def test_chained_transcendental_kernels_run_on_smaller_arrays_only():
         assert size_limit(Composite([x], [out])) == limit, out
 
 
+def test_sin_of_a_constant_in_a_kernel(compiledir):
+    """A constant argument of a kernel's sin is range-checked when the kernel is made
+    (a Composite built by hand: rewrites fold such constants before fusion)."""
+    a, b = SB.ScalarType("float64")(), SB.ScalarType("float64")()
+    op = Elemwise(Composite([a, b], [SB.sin(a) * b + SB.cos(b)]))
+    x = T.dvector("x")
+    v = np.linspace(-2, 2, 5)
+    for c in (2.0, 3e5):  # within sin's range, and beyond it (left to NumPy)
+        f = theano.function([x], op(T.constant(c), x), mode="NUMBA")
+        np.testing.assert_allclose(f(v), np.sin(c) * v + np.cos(v), rtol=1e-14)
+        assert (kernel_calls(f) == 1) == (c == 2.0), f.call_source
+
+
 def test_inplace_kernel_checks_broadcasting(compiledir):
     a, y = T.dmatrix("a"), T.dmatrix("y")
     f = theano.function([a, y], T.cumsum(a, axis=0) + y, mode="NUMBA")

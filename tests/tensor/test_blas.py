@@ -196,3 +196,26 @@ def test_fill_of_a_computed_value_needs_only_its_shape(mode):
     ops = {type(n.op).__name__ for n in f.maker.fgraph.toposort()}
     if mode == "FAST_RUN":
         assert "LogSoftmax" not in ops and "Softmax" not in ops
+
+
+@pytest.mark.parametrize("mode", ["FAST_RUN", "NUMBA"])
+def test_update_reading_a_value_another_update_overwrites_runs_first(mode):
+    """Updates run largest value last, except that one reading a shared value another
+    update overwrites in place runs before it: ``a``'s Gemm (on an intermediate)
+    reads ``b`` before ``b * 0.5`` overwrites it, though ``a`` is the larger."""
+    r = np.random.default_rng(4)
+    a0, b0, w0 = r.normal(size=(40, 30)), r.normal(size=(30, 30)), r.normal(size=(25, 30))
+    a, b, w = (theano.shared(v.copy()) for v in (a0, b0, w0))
+    x, y = T.dmatrices("x", "y")
+    t = T.dot(x, w)
+    f = theano.function([x, y], [], mode=mode, updates=[(a, T.exp(y) + T.dot(x, b)),
+                                                         (b, b * 0.5), (w, w * 0.9)])  # fmt: skip
+    g = theano.function([x], [], mode=mode, updates=[(a, T.exp(t) * b[0] + a)])
+    xv, yv = r.normal(size=(40, 30)), r.normal(size=(40, 30))
+    f(xv, yv)
+    np.testing.assert_allclose(a.get_value(), np.exp(yv) + xv @ b0, rtol=1e-13)
+    np.testing.assert_allclose(b.get_value(), b0 * 0.5)
+    np.testing.assert_allclose(w.get_value(), w0 * 0.9)
+    g(xv[:, :25])
+    want = np.exp(xv[:, :25] @ (w0 * 0.9)) * (b0 * 0.5)[0] + np.exp(yv) + xv @ b0
+    np.testing.assert_allclose(a.get_value(), want, rtol=1e-12)

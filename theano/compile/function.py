@@ -380,10 +380,7 @@ class FunctionMaker:
         if not self.deferred:
             return order
         moved = set(self.deferred)
-        # They read no value another of them overwrites (see shared_update_inplace), so
-        # any order is right: the largest values last, still in cache when the next
-        # call starts, most often by reading the weights just updated (x @ W).
-        self.deferred.sort(key=lambda n: _nbytes(shared_update_destroyer(fg, n)))
+        self.deferred = _smallest_update_first(fg, self.deferred)
         return [n for n in order if n not in moved] + self.deferred
 
     def reusable_buffers(self):
@@ -415,6 +412,35 @@ class FunctionMaker:
                       reusable=self.reusable_buffers(), deferred=self.deferred)  # fmt: skip
         gf.fn.__globals__.update(_asarray=np.asarray, _array=np.array)
         return gf
+
+
+def _smallest_update_first(fg, deferred):
+    """The deferred update nodes in an order that is right and cache-friendly.
+
+    A node reading a buffer another one overwrites (a `Gemm` updating ``a`` in place
+    on an intermediate may read ``b``, which ``b * 0.5`` overwrites) runs before it;
+    otherwise the smallest shared values go first, the largest last, still in cache
+    when the next call starts, most often by reading the weights just updated
+    (``x @ W``). Without a consistent order the topological one is kept.
+    """
+    from theano.tensor.rewriting.inplace import shared_update_destroyer
+
+    writes, reads = {}, {}
+    for n in deferred:
+        dest = {i for targets in n.op.destroy_map.values() for i in targets}
+        writes[n] = set().union(*(alias_roots(n.inputs[i]) for i in dest))
+        reads[n] = set().union(*(alias_roots(v) for i, v in enumerate(n.inputs) if i not in dest))
+    before = {n: {m for m in deferred if m is not n and reads[m] & writes[n]} for n in deferred}
+    size = {n: _nbytes(shared_update_destroyer(fg, n)) for n in deferred}
+    done, ordered = set(), []
+    while len(ordered) < len(deferred):
+        ready = [n for n in deferred if n not in done and before[n] <= done]
+        if not ready:  # nodes overwriting what each other reads: no order is right
+            return list(deferred)
+        pick = min(ready, key=lambda n: size[n])  # min keeps the first of equal sizes
+        ordered.append(pick)
+        done.add(pick)
+    return ordered
 
 
 def _nbytes(shared) -> int:

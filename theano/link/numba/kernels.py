@@ -50,8 +50,9 @@ _NUMPY_SCALAR_UFUNCS = {
 # vectorizer can turn into vector code, unlike the C library's scalar functions.
 _VECTOR_MATH = {"exp", "log", "log1p", "tanh"}
 
-# The bound vector_math's sin and cos hold to (vector_math.SIN_COS_MAX; not imported,
-# as that imports Numba).
+# The bound vector_math's sin and cos hold to (defined here: importing vector_math
+# imports Numba). Kernels using vector_math name it in their source, so their cache
+# key changes with it.
 SIN_COS_MAX = 1e5
 
 # Kernels with exp, log, tanh... run only on arrays below this many elements: per
@@ -366,7 +367,8 @@ def cfunc_module(signature, body):
     head = "import math\n\nimport numpy as np\nfrom numba import cfunc, types\n"
     flags = "nopython=True, error_model='numpy', boundscheck=False"
     if "vm." in body:
-        head += f"\nfrom theano.link.numba import vector_math as vm  # {_vector_math_version()}\n"
+        version = f"{_vector_math_version()}, sin and cos to {SIN_COS_MAX!r}"
+        head += f"\nfrom theano.link.numba import vector_math as vm  # {version}\n"
     return (
         f"{head}\n"
         f"SIGNATURE = {signature}\n\n\n"

@@ -113,7 +113,7 @@ def _elemwise_override(node, inames, onames, ctx):
         count, args = f"{first}.size", []
     for k in kernel.spec.range_checked:
         if kinds[k] == "c":
-            if not abs(float(node.inputs[k].data)) <= SIN_COS_MAX:
+            if not abs(np.asarray(node.inputs[k].data).item()) <= SIN_COS_MAX:
                 return None
         else:
             conds.append(f"{ctx.ref(_within_sin_cos_range, 'in_range')}({inames[k]})")

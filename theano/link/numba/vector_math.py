@@ -24,6 +24,10 @@ from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic
 
+# sin and cos reduce their argument by multiples of pi / 2 up to this bound; a kernel's
+# caller checks its inputs are within it, else NumPy computes the node.
+from theano.link.numba.kernels import SIN_COS_MAX
+
 # Inlined into the kernel by Numba itself (LLVM's inliner declines tanh, and a call
 # would keep the loop from vectorizing).
 _jit = njit(error_model="numpy", cache=False, inline="always")
@@ -180,13 +184,10 @@ def tanh(x):
 
 _SIN_POLY = _horner("z", [(-1) ** j / math.factorial(2 * j + 1) for j in range(1, 9)])
 _COS_POLY = _horner("z", [(-1) ** j / math.factorial(2 * j) for j in range(2, 10)])
-# pi / 2 in four parts (33, 33, 53 bits and the rest): n * part is exact for the first
-# two, and the sum is right to about 2**-150, enough near a multiple of pi / 2.
+# pi / 2 in four parts (33 bits each, then the rest): n * part is exact for the first
+# three, and the sum is right to about 2**-150, enough near a multiple of pi / 2.
 _PIO2 = (1.57079632673412561417e00, 6.07710050630396597660e-11, 2.02226624871116645580e-21,
          8.47842766036889956997e-32)  # fmt: skip
-# sin and cos reduce their argument by multiples of pi / 2 this way up to here; the
-# kernel's caller checks its inputs are within it (`SIN_COS_MAX`), else NumPy computes.
-SIN_COS_MAX = 1e5
 
 _TRIG_SOURCE = f'''
 def _quadrant(x):

@@ -247,15 +247,7 @@ def size_limit(scalar_op) -> int:
     `TRANSCENDENTAL_MAX` for one op deep, a quarter of it for each further op chained
     on another (each element's computation waits on their latency), at least 128.
     Measured on a chain of 3: break-even near 300 elements; of 30: near 150."""
-    from theano.scalar.composite import Composite
-
-    if not isinstance(scalar_op, Composite):
-        return TRANSCENDENTAL_MAX
-    depth = {}
-    for n in scalar_op.nodes:
-        deepest = max((depth.get(v, 0) for v in n.inputs), default=0)
-        depth[n.outputs[0]] = deepest + (0 if _arithmetic_node(n) else 1)
-    chained = max(max(depth.values(), default=1), 1) - 1
+    chained = max(_transcendental_depth(scalar_op) - 1, 0)
     return max(TRANSCENDENTAL_MAX >> min(2 * chained, 30), 128)
 
 
@@ -269,16 +261,22 @@ def vector_math_wins(scalar_op, dtype) -> bool:
 
     if not isinstance(scalar_op, Composite):
         return _vector_wins(scalar_op, dtype)
+    return _transcendental_depth(scalar_op) <= 1 and all(
+        _arithmetic_node(n) or _vector_wins(n.op, n.outputs[0].type.dtype) for n in scalar_op.nodes
+    )
+
+
+def _transcendental_depth(scalar_op) -> int:
+    """The most non-arithmetic ops on one path through ``scalar_op`` (1 for one op)."""
+    from theano.scalar.composite import Composite
+
+    if not isinstance(scalar_op, Composite):
+        return 1
     depth = {}
     for n in scalar_op.nodes:
         deepest = max((depth.get(v, 0) for v in n.inputs), default=0)
-        if _arithmetic_node(n):
-            depth[n.outputs[0]] = deepest
-        elif _vector_wins(n.op, n.outputs[0].type.dtype) and deepest == 0:
-            depth[n.outputs[0]] = 1
-        else:
-            return False
-    return True
+        depth[n.outputs[0]] = deepest + (0 if _arithmetic_node(n) else 1)
+    return max(depth.values(), default=0)
 
 
 def _vector_wins(op, dtype):

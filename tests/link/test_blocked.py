@@ -5,6 +5,7 @@ import pytest
 
 import theano
 import theano.tensor as T
+from theano.graph.basic import Constant
 from theano.link import blocked
 
 N = blocked.MIN_SIZE + 123  # more than one block, and a partial last block
@@ -69,3 +70,39 @@ def test_n_ary_sums_and_products():
     a, b = T.dvectors("a", "b")
     values = [rng.normal(size=N), rng.normal(size=N)]
     compare([a, b], a**2 + b**2 + 2 * a * b + a, values)
+
+
+@pytest.mark.parametrize(
+    "build", [lambda c, b: T.tanh(c) * b + c, lambda c, b: T.exp(-c * c) * T.sin(b) + c * b]
+)
+@pytest.mark.parametrize("mode", ["FAST_RUN", "NUMBA"])
+def test_in_place_fused_node_on_large_arrays_is_blocked(build, mode):
+    """A large fused node destroying an intermediate (a cumulative sum) is computed
+    block by block into that intermediate; the values are the unfused ones."""
+    a, b = T.dvectors("a", "b")
+    out = build(T.cumsum(a), b)
+    f = theano.function([a, b], out, mode=mode)
+    slow = theano.function([a, b], out, mode="FAST_COMPILE")
+    fused = fused_node(f)
+    destroyed = f.call_source.split(" = _cumadd(")[0].split()[-1]
+    assert fused.op.inplace_pattern, f.call_source
+    assert "_blocked(" in f.call_source and f"out={destroyed})" in f.call_source
+    av, bv = rng.normal(size=N) * 1e-3, rng.normal(size=N)
+    np.testing.assert_allclose(f(av, bv), slow(av, bv), rtol=1e-12, atol=1e-15)
+
+
+def test_blocked_kernel_writes_into_an_input_only_with_a_one_statement_last_op():
+    """Each block's slice of the input is read before the last op writes it: safe for
+    one ufunc call, not for a switch (or n-ary sum) made of several statements."""
+    c, b = T.dvectors("c", "b")
+    for out, in_place in ((T.tanh(c) * b + c, True), (T.switch(b > 0, c * 2, c), False)):
+        f = theano.function([c, b], out, mode="FAST_RUN")
+        kernel = blocked.blocked_kernel(fused_node(f))
+        cv, bv = rng.normal(size=N), rng.normal(size=N)
+        want = f(cv, bv)
+        values = {"c": cv, "b": bv}
+        args = [v.data if isinstance(v, Constant) else values[v.name]
+                for v in fused_node(f).inputs]  # fmt: skip
+        got = kernel(*args, out=cv)
+        assert (got is cv) == in_place
+        np.testing.assert_array_equal(got, want)

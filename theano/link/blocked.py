@@ -111,9 +111,14 @@ def _build(comp, node):
             lines.append(f"    f_{name} = {name}.reshape(-1)")
         else:
             lines.append(f"    s_{name} = _ravel({name})[0]")
-    alias = " or ".join(f"_shares(out, {a})" for a in arrays)
     # A kept output buffer passed back in as an input (x = f(x) with borrow=True) would
-    # be overwritten while it is read: compute into a new one then.
+    # be overwritten while it is read: compute into a new one then. The input itself
+    # may be the output (an in-place node) when the last op is one statement: each
+    # block reads its slice before that statement writes it.
+    final_node = final.owner
+    one_statement = not (isinstance(final_node.op, S.Switch) or len(final_node.inputs) > 2)
+    alias = " or ".join(f"(out is not {a} and _shares(out, {a}))" if one_statement
+                        else f"_shares(out, {a})" for a in arrays)  # fmt: skip
     lines.append(f"    if out is None or out.shape != shape or {alias}: "
                  f"out = _empty(shape, {out_dtype!r})")  # fmt: skip
     lines.append("    o = out.reshape(-1)")

@@ -348,7 +348,18 @@ class Elemwise(Op):
             body = self.scalar_op.inplace_lines(names, i, ctx)
         else:
             body = [f"{inames[i]}[...] = {expr}"]
-        lines = [*self.precheck(node, inames, ctx), *body, f"{onames[0]} = {inames[i]}"]
+        body.append(f"{onames[0]} = {inames[i]}")
+        lines = self.precheck(node, inames, ctx)
+        blocked = _blocked_kernel(node)
+        if blocked is None:
+            return "\n".join([*lines, *body])
+        # Large arrays block by block, the last op of each block writing the input's
+        # own slice (its temporaries stay in cache); None when the layout does not fit.
+        kernel = ctx.ref(blocked, "blocked")
+        size = f"{inames[blocked.size_input]}.size"
+        call = f"{kernel}({', '.join(inames)}, out={inames[i]})"
+        lines += [f"{onames[0]} = {call} if {size} >= {_blocked_min_size()} else None",
+                  f"if {onames[0]} is None:", *("    " + ln for ln in body)]  # fmt: skip
         return "\n".join(lines)
 
     def precheck(self, node, inames, ctx):

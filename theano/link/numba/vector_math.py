@@ -224,19 +224,10 @@ def cos(x):
 
 _namespace = {"np": np, "_float_from_bits": _float_from_bits, "_bits_of_float": _bits_of_float,
               "_muladd": _muladd}  # fmt: skip
-_SOURCE += _TRIG_SOURCE
-exec(compile(_SOURCE, "<theano.link.numba.vector_math>", "exec"), _namespace)
-_exp_reduced = _jit(_namespace["_exp_reduced"])
-_log_parts = _jit(_namespace["_log_parts"])
-_namespace.update(_exp_reduced=_exp_reduced, _log_parts=_log_parts)
-_log_sum = _namespace["_log_sum"] = _jit(_namespace["_log_sum"])
-exp = _jit(_namespace["exp"])
-log = _jit(_namespace["log"])
-log1p = _jit(_namespace["log1p"])
-tanh = _jit(_namespace["tanh"])
-_quadrant = _namespace["_quadrant"] = _jit(_namespace["_quadrant"])
-sin = _jit(_namespace["sin"])
-cos = _jit(_namespace["cos"])
-
-# Part of every kernel's cache key: a kernel calling these is rebuilt when they change.
-SOURCE_TAG = _SOURCE
+exec(compile(_SOURCE + _TRIG_SOURCE, "<theano.link.numba.vector_math>", "exec"), _namespace)
+# Jitted in place, so that a function calling another finds the jitted one.
+for _name in ("_exp_reduced", "_log_parts", "_log_sum", "_quadrant",
+              "exp", "log", "log1p", "tanh", "sin", "cos"):  # fmt: skip
+    _namespace[_name] = _jit(_namespace[_name])
+exp, log, log1p, tanh, sin, cos = (_namespace[name]
+                                   for name in ("exp", "log", "log1p", "tanh", "sin", "cos"))  # fmt: skip

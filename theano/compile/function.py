@@ -446,10 +446,7 @@ def _smallest_update_first(fg, deferred):
 def _nbytes(shared) -> int:
     """The size of a shared variable's current value (0 when it has none to see)."""
     get_value = getattr(shared, "get_value", None)
-    try:
-        return int(np.asarray(get_value(borrow=True)).nbytes) if get_value else 0
-    except Exception:  # noqa: BLE001 (only an ordering hint)
-        return 0
+    return np.asarray(get_value(borrow=True)).nbytes if get_value else 0
 
 
 def _without_inplace(op):

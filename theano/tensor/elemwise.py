@@ -285,7 +285,7 @@ class Elemwise(Op):
         # A ufunc whose NumPy result already has the graph's dtype can write with out=.
         direct = same_dtype and isinstance(ufunc, np.ufunc) and ufunc.nin == len(names)
         if self.inplace_pattern:
-            return self._inplace_code(node, inames, onames, names, expr, direct, ctx)
+            return self._inplace_code(node, inames, onames, names, expr, direct, upcast, ctx)
         if expr in inames or isinstance(self.scalar_op, scalar.Identity | scalar.Real):
             expr = f"{expr}.copy()"  # the value itself (or a view): a new array
         lines = [f"{onames[0]} = {expr}"]
@@ -334,7 +334,7 @@ class Elemwise(Op):
             expr = f"{ctx.ref(np.asarray, 'asarray')}({expr}).astype({out_dtype!r})"
         return expr, same_dtype
 
-    def _inplace_code(self, node, inames, onames, names, expr, direct, ctx):
+    def _inplace_code(self, node, inames, onames, names, expr, direct, upcast, ctx):
         """Source writing the result into the destroyed input, after the shape checks (so
         a refused call has overwritten nothing)."""
         ((_o, i),) = self.inplace_pattern
@@ -344,7 +344,7 @@ class Elemwise(Op):
             return "\n".join([*self.precheck(node, inames, ctx), f"{onames[0]} = {call}"])
         from theano.scalar.composite import Composite
 
-        if isinstance(self.scalar_op, Composite) and not self._upcast_inputs(node):
+        if isinstance(self.scalar_op, Composite) and not upcast:
             body = self.scalar_op.inplace_lines(names, i, ctx)
         else:
             body = [f"{inames[i]}[...] = {expr}"]

@@ -47,8 +47,10 @@ _NUMPY_SCALAR_UFUNCS = {
 
 
 # Ufuncs computed by `vector_math` (named ``vm`` in a kernel's source), which the loop
-# vectorizer can turn into vector code, unlike the C library's scalar functions.
-_VECTOR_MATH = {"exp", "log", "log1p", "tanh"}
+# vectorizer can turn into vector code, unlike the C library's scalar functions. Its
+# sin and cos hold up to SIN_COS_MAX: `_module_source` keeps them on a kernel's inputs,
+# which the caller checks (`KernelSpec.range_checked`).
+_VECTOR_MATH = {"exp", "log", "log1p", "tanh", "sin", "cos"}
 
 # The bound vector_math's sin and cos hold to (defined here: importing vector_math
 # imports Numba). Kernels using vector_math name it in their source, so their cache
@@ -162,10 +164,6 @@ def _op_expr(op, args, in_dtypes):
     ufunc = getattr(op, "ufunc", None)
     name = getattr(ufunc, "__name__", None)
     if isinstance(ufunc, np.ufunc) and name in _VECTOR_MATH:
-        return f"vm.{name}({args[0]})"
-    if isinstance(ufunc, np.ufunc) and name in ("sin", "cos"):
-        # vector_math's sin and cos hold up to SIN_COS_MAX: `_module_source` keeps them
-        # on a kernel's inputs, which the caller checks (`KernelSpec.range_checked`).
         return f"vm.{name}({args[0]})"
     if isinstance(ufunc, np.ufunc) and name in _NUMPY_SCALAR_UFUNCS:
         return f"np.{name}({', '.join(args)})"
@@ -543,7 +541,6 @@ def _load_native(directory, key, spec):
 
 
 def _build(directory, key, spec, store=True):
-
     path = os.path.join(directory, f"k_{key}.py")
     if not _file_matches(path, spec.source):
         _write_atomic(directory, path, spec.source.encode())

@@ -160,24 +160,32 @@ def elementwise(expr_name, n, dtype):
     return row
 
 
-def logistic_regression():
-    """One SGD step of logistic regression: 784 features, batch 1000, shared weights."""
+def logistic_regression(n=1000, d=784):
+    """One SGD step of logistic regression: ``d`` features, batch ``n``, shared weights.
+    On small arrays the note gives the Numba tier without its whole-graph kernel."""
     import theano
     import theano.tensor as T
 
-    x, y = models.logistic_data()
+    x, y = models.logistic_data(n=n, d=d)
     row = {
-        "ours": per_call(models.logistic_step(theano, T, mode="NUMBA"), x, y),
-        "ours python tier": per_call(models.logistic_step(theano, T, mode="FAST_RUN"), x, y),
-        "numpy": per_call(models.logistic_numpy(), x, y),
+        "ours": per_call(models.logistic_step(theano, T, d=d, mode="NUMBA"), x, y),
+        "ours python tier": per_call(
+            models.logistic_step(theano, T, d=d, mode="FAST_RUN"), x, y
+        ),  # fmt: skip
+        "numpy": per_call(models.logistic_numpy(d=d), x, y),
     }
     if _installed("pytensor"):
         import pytensor
         import pytensor.tensor as pt
 
-        row["pytensor"] = per_call(models.logistic_step(pytensor, pt), x, y)
+        row["pytensor"] = per_call(models.logistic_step(pytensor, pt, d=d), x, y)
     if _installed("jax"):
-        row["jax"] = per_call(models.logistic_jax(), x, y)
+        row["jax"] = per_call(models.logistic_jax(d=d), x, y)
+    if n * d <= 4096:
+        with theano.change_flags(**{"numba.whole_graph": False}):
+            kernels = per_call(models.logistic_step(theano, T, d=d, mode="NUMBA"), x, y)
+        row["note"] = (f"Numba tier without the whole-graph kernel: "
+                       f"{_fmt_time(kernels).strip()}, {kernels / row['ours']:.1f}x ours")  # fmt: skip
     return row
 
 
@@ -234,6 +242,7 @@ WORKLOADS = {
     "exp(-x**2)*sin(y)+x*y, 1e7 float32": lambda: elementwise("e", 10**7, "float32"),
     "exp(-x**2)*sin(y)+x*y, 1e7 float64": lambda: elementwise("e", 10**7, "float64"),
     "logistic regression SGD step, 1000x784": logistic_regression,
+    "logistic regression SGD step, 20x8": lambda: logistic_regression(20, 8),
     "MLP 784-500-10 SGD step, float32": lambda: mlp_step("float32"),
     "MLP 784-500-10 SGD step, float64": lambda: mlp_step("float64"),
     "30-step elementwise chain, 1e5 float64": long_elementwise,

@@ -204,6 +204,12 @@ add(
     "or 'all'.",
     EnumStr("arithmetic", "all"),
 )
+add(
+    "numba.whole_graph",
+    "Compile a whole graph of small arrays into one Numba function when every node has a "
+    "form there (elementwise ops, dimshuffles, reductions, products, shapes).",
+    BoolParam(True),
+)
 add("numba.fastmath", "Compile numba functions with fastmath.", BoolParam(True))
 add("numba.vectorize_target", "Numba vectorize target.", EnumStr("cpu", "parallel", "cuda"))
 add("optdb.position_cutoff", "Skip optimizer stages after this position.", FloatParam(float("inf")))

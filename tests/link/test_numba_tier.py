@@ -30,7 +30,9 @@ DTYPES = ["float32", "float64", "int8", "int32", "int64", "bool", "uint8", "uint
 
 @pytest.fixture
 def compiledir(tmp_path):
-    with theano.change_flags(base_compiledir=str(tmp_path), **{"numba.kernels": "all"}):
+    with theano.change_flags(
+        base_compiledir=str(tmp_path), **{"numba.kernels": "all", "numba.whole_graph": False}
+    ):
         yield tmp_path
 
 
@@ -224,7 +226,7 @@ _ARITH = {"add", "sub", "mul", "neg", "abs_", "sqr", "maximum", "minimum", "int_
           "deg2rad", "rad2deg", *CASTS}  # fmt: skip
 
 
-def check_group(dtype, out_dtype, ops, seed=0):
+def check_group(dtype, out_dtype, ops, seed=0, whole=False):
     rng = np.random.default_rng(seed)
     # NumPy raises on integers to negative powers anywhere in the array, and the Python
     # tier computes every branch of the switch: integer pow gets a kernel of its own.
@@ -232,14 +234,28 @@ def check_group(dtype, out_dtype, ops, seed=0):
     rest = [(n, o) for n, o in ops if (n, o) not in alone]
     for chunk in _chunks(rest, 16) + [[item] for item in alone]:
         inputs, out, values = combined(chunk, dtype, rng)
-        fast = theano.function(inputs, out, mode="NUMBA", on_unused_input="ignore")
+        with theano.change_flags(**{"numba.whole_graph": whole}):
+            fast = theano.function(inputs, out, mode="NUMBA", on_unused_input="ignore")
         slow = theano.function(inputs, out, mode="FAST_COMPILE", on_unused_input="ignore")
         assert fast.tier == "numba"
-        # Every elementwise node became a kernel: nothing fell back to the Python tier.
-        assert kernel_calls(fast) == count_kernels(fast.maker.nodes) > 0, fast.call_source
+        if whole:
+            # The whole graph is one kernel, and it computed the call.
+            kernel = fast._checked.__globals__["_graph_kernel"]
+            statuses = []
+
+            def record(*args, kernel=kernel, statuses=statuses):
+                statuses.append(kernel(*args))
+                return statuses[-1]
+
+            fast._checked.__globals__["_graph_kernel"] = record
+        else:
+            # Every elementwise node became a kernel: nothing fell back to the Python tier.
+            assert kernel_calls(fast) == count_kernels(fast.maker.nodes) > 0, fast.call_source
         names = [n for n, _ in chunk]
         exact = all(n in _ARITH for n in names)
         assert_same(_run(fast, values), _run(slow, values), out_dtype, names, exact)
+        if whole:
+            assert [s for s in statuses if s <= 0] == [0], statuses
 
 
 NUMBA_CASES = cases(numba_form=True)
@@ -250,6 +266,14 @@ NUMBA_CASES = cases(numba_form=True)
 )
 def test_every_numba_scalar_op_matches_python_tier(compiledir, dtype, out_dtype, ops):
     check_group(dtype, out_dtype, ops)
+
+
+@pytest.mark.parametrize(
+    "dtype, out_dtype, ops", NUMBA_CASES, ids=[f"{d}->{o}" for d, o, _ in NUMBA_CASES]
+)
+def test_every_numba_scalar_op_in_a_whole_graph_kernel(compiledir, dtype, out_dtype, ops):
+    """The same graphs as one whole-graph kernel (`theano.link.numba.graph_kernel`)."""
+    check_group(dtype, out_dtype, ops, whole=True)
 
 
 def test_every_elemwise_function_of_tensor_math_is_enumerated():
@@ -465,7 +489,7 @@ def test_vector_math_kernels_run_at_any_size_where_they_beat_numpy(tmp_path):
     kernel runs on 10,000 elements; a float32 tanh one, slower than NumPy's 16-lane
     loop there, and a chain of two float64 tanh, waiting on latency, are left to
     NumPy above `TRANSCENDENTAL_MAX`."""
-    with theano.change_flags(base_compiledir=str(tmp_path)):
+    with theano.change_flags(base_compiledir=str(tmp_path), **{"numba.whole_graph": False}):
         x, y = T.dvector("x"), T.dvector("y")
         xf, yf = T.fvector("xf"), T.fvector("yf")
         wins = [theano.function([x, y], T.nnet.sigmoid(x * 2 + 1) * y, mode="NUMBA"),
@@ -503,7 +527,7 @@ def test_sin_of_an_input_is_range_checked_and_of_a_computed_value_is_not(tmp_pat
     own inputs after checking their range (else NumPy computes the node), and uses
     the C library's on computed values."""
     x, y = T.dvectors("x", "y")
-    with theano.change_flags(base_compiledir=str(tmp_path)):
+    with theano.change_flags(base_compiledir=str(tmp_path), **{"numba.whole_graph": False}):
         on_input = theano.function([x, y], T.exp(-(x**2)) * T.sin(y) + x * y, mode="NUMBA")
         computed = theano.function([x, y], T.sin(x * 2) * T.cos(y) + 1, mode="NUMBA")
     slow = [theano.function([x, y], f.maker.fgraph.outputs, mode="FAST_COMPILE")
@@ -568,7 +592,7 @@ import theano.tensor as T
 
 print("ready", flush=True)
 sys.stdin.readline()
-with theano.change_flags(base_compiledir=sys.argv[1], **{"numba.kernels": "all"}):
+with theano.change_flags(base_compiledir=sys.argv[1], **{"numba.kernels": "all", "numba.whole_graph": False}):
     x, y = T.dvectors("x", "y")
     # Chains: their fused inputs come in one order (see test_fusion_is_deterministic).
     f = theano.function([x, y], [T.sin(T.exp(x) * 2 - 1) * 3 + y, (x - y) * 3 + 1],

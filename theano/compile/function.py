@@ -510,12 +510,17 @@ class Function:
             return
         from theano.link.numba import linker as numba_linker
 
-        if not numba_linker.available() or not numba_linker.count_kernels(self.maker.nodes):
+        if not numba_linker.available():
+            return
+        whole = numba_linker.whole_graph_candidate(self.maker.fgraph, self.maker.nodes)
+        if not whole and not numba_linker.count_kernels(self.maker.nodes):
             return
         override = numba_linker._node_override
 
         def build():
-            return _build_call(self, override, install=False)
+            plan = numba_linker.whole_graph(self.maker.fgraph, self.maker.nodes) if whole else None
+            fast_path = plan.emit if plan is not None else None
+            return _build_call(self, override, install=False, fast_path=fast_path)
 
         def install(built):
             self._override = override
@@ -672,7 +677,7 @@ def _param_names(specs):
     return names
 
 
-def _build_call(fn, override=None, install=True):
+def _build_call(fn, override=None, install=True, fast_path=None):
     """Generate the checked and trusted ``__call__`` of ``fn``, with the graph inlined.
 
     Every parameter defaults to a marker, so that a missing input, an extra positional
@@ -737,7 +742,7 @@ def _build_call(fn, override=None, install=True):
         frame = CallFrame(header, [guard, *pre, *loads], epilogue, input_names, g, reserved)
         gf = generate(fg.inputs, fg.outputs, returns=templates, nodes=maker.nodes,
                       reusable=maker.reusable_buffers(), deferred=maker.deferred,
-                      override=override, frame=frame)  # fmt: skip
+                      override=override, frame=frame, fast_path=fast_path)  # fmt: skip
         graphs.append(gf)
         fns.append(gf.fn)
     if install:

@@ -131,7 +131,7 @@ def _free_name(var, used):
 
 
 def generate(inputs, outputs, returns=None, fn_name="graph", nodes=None, override=None,
-             frame=None, reusable=(), deferred=()):  # fmt: skip
+             frame=None, reusable=(), deferred=(), fast_path=None):  # fmt: skip
     """Generate and ``exec`` one function computing ``outputs`` from ``inputs``.
 
     Parameters
@@ -157,6 +157,11 @@ def generate(inputs, outputs, returns=None, fn_name="graph", nodes=None, overrid
     deferred : list of Apply
         The trailing nodes that overwrite shared values: before the first of them runs,
         every one's ``op.precheck`` lines run, so a call fails before any is written.
+    fast_path : callable, optional
+        ``fast_path(ctx, input_names)`` gives ``(lines, status, outputs)``: source run
+        first that computes the graph another way (the Numba tier's whole-graph
+        kernel), the local that is 0 when it did, and the output expressions then;
+        otherwise the graph's code runs.
 
     0-d tensors travel as NumPy scalars inside the function: arithmetic on them is
     several times cheaper than on 0-d arrays, and results are the same.
@@ -180,6 +185,18 @@ def generate(inputs, outputs, returns=None, fn_name="graph", nodes=None, overrid
     else:
         lines = [f"def {fn_name}({', '.join(params)}):"]
         pad = "    "
+    if fast_path is not None:
+        fast_lines, status, fast_outs = fast_path(ctx, params)
+        lines.extend("    " + ln for ln in fast_lines)
+        lines.append(f"    if {status} == 0:")
+        if returns is not None:
+            fast_outs = [tmpl.format(o) for tmpl, o in zip(returns, fast_outs)]
+        if frame is not None:
+            lines.extend("    " + ln for ln in frame.epilogue(fast_outs))
+        else:
+            lines.append(
+                f"        return ({', '.join(fast_outs)}{',' if len(fast_outs) == 1 else ''})"
+            )
     for var in inputs:
         if getattr(var.type, "ndim", None) == 0 and hasattr(var.type, "numpy_dtype"):
             lines.append(f"    {names[var]} = {names[var]}[()]")

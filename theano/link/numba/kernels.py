@@ -185,11 +185,12 @@ _MAX_INLINE = 400
 class _Locals:
     """The statements of a kernel body: ``bind(expr)`` stores ``expr`` in a new local."""
 
-    def __init__(self):
+    def __init__(self, prefix="t"):
         self.lines = []
+        self.prefix = prefix
 
     def bind(self, expr):
-        name = f"t{len(self.lines)}"
+        name = f"{self.prefix}{len(self.lines)}"
         self.lines.append(f"{name} = {expr}")
         return name
 
@@ -365,8 +366,11 @@ def cfunc_module(signature, body):
     head = "import math\n\nimport numpy as np\nfrom numba import cfunc, types\n"
     flags = "nopython=True, error_model='numpy', boundscheck=False"
     if "vm." in body:
-        version = f"{_vector_math_version()}, sin and cos to {SIN_COS_MAX!r}"
+        version = f"{_source_version('vector_math')}, sin and cos to {SIN_COS_MAX!r}"
         head += f"\nfrom theano.link.numba import vector_math as vm  # {version}\n"
+    if "mem." in body:
+        version = f"{_source_version('memory')}, {array_layout()}"
+        head += f"\nfrom theano.link.numba import memory as mem  # {version}\n"
     return (
         f"{head}\n"
         f"SIGNATURE = {signature}\n\n\n"
@@ -376,16 +380,17 @@ def cfunc_module(signature, body):
     )
 
 
-_VM_VERSION = []
+_VERSIONS: dict[str, str] = {}
 
 
-def _vector_math_version():
-    """A hash of `vector_math`'s source file, read without importing it (and Numba)."""
-    if not _VM_VERSION:
-        path = os.path.join(os.path.dirname(__file__), "vector_math.py")
+def _source_version(module):
+    """A hash of the source file of ``module`` (in this package), read without importing
+    it (and Numba)."""
+    if module not in _VERSIONS:
+        path = os.path.join(os.path.dirname(__file__), f"{module}.py")
         with open(path, "rb") as fh:
-            _VM_VERSION.append(hashlib.sha256(fh.read()).hexdigest()[:16])
-    return _VM_VERSION[0]
+            _VERSIONS[module] = hashlib.sha256(fh.read()).hexdigest()[:16]
+    return _VERSIONS[module]
 
 
 def guarded(conds, body, fallback):
@@ -472,6 +477,45 @@ def data_field_offset():
                 break
         _OFFSET.append(found)
     return _OFFSET[0]
+
+
+_LAYOUT = []
+
+# NumPy's flag for an array whose memory may be written.
+WRITEABLE_FLAG = 0x0400
+
+
+def array_layout():
+    """Byte offsets ``(data, nd, dims, strides, flags)`` of the fields of an ndarray
+    object, after Python's object header as NumPy's C structure lays them out, or None
+    if they cannot be confirmed here (then no kernel reads array objects itself)."""
+    if not _LAYOUT:
+        data = data_field_offset()
+        found = None
+        if data is not None:
+            found = (data, data + 8, data + 16, data + 24, data + 40 + 8)
+            read_only = np.ones(3)
+            read_only.flags.writeable = False
+            probes = [np.arange(5.0), np.ones((3, 4))[1:, ::2], np.zeros((2, 3, 4), "f4").T,
+                      read_only, np.empty((0, 2))]  # fmt: skip
+            if not all(_layout_matches(a, found) for a in probes):
+                found = None
+        _LAYOUT.append(found)
+    return _LAYOUT[0]
+
+
+def _layout_matches(a, layout):
+    _, nd, dims, strides, flags = layout
+    base = id(a)
+    if ctypes.c_int.from_address(base + nd).value != a.ndim:
+        return False
+    shape = ctypes.cast(ctypes.c_void_p.from_address(base + dims).value,
+                        ctypes.POINTER(ctypes.c_ssize_t))  # fmt: skip
+    steps = ctypes.cast(ctypes.c_void_p.from_address(base + strides).value,
+                        ctypes.POINTER(ctypes.c_ssize_t))  # fmt: skip
+    writeable = bool(ctypes.c_int.from_address(base + flags).value & WRITEABLE_FLAG)
+    return (tuple(shape[:a.ndim]) == a.shape and tuple(steps[:a.ndim]) == a.strides
+            and writeable == a.flags.writeable)  # fmt: skip
 
 
 def load_kernel(spec: KernelSpec) -> NativeKernel:

@@ -303,6 +303,24 @@ def count_kernels(nodes) -> int:
     return sum(1 for n in nodes if _compiles(n) or isinstance(n.op, others))
 
 
+def whole_graph_candidate(fgraph, nodes) -> bool:
+    """True when ``config.numba.whole_graph`` is on and every node's op is of a kind a
+    whole-graph kernel computes (a cheap test, before any kernel is built)."""
+    from theano.link.numba.graph_kernel import op_kinds
+
+    if not config.numba.whole_graph or not nodes:
+        return False
+    kinds = op_kinds()
+    return all(isinstance(n.op, kinds) for n in nodes)
+
+
+def whole_graph(fgraph, nodes):
+    """The compiled whole-graph kernel of ``fgraph`` (`graph_kernel.Plan`), or None."""
+    from theano.link.numba.graph_kernel import plan
+
+    return plan(fgraph, nodes)
+
+
 def compile_tier(generate_fn, *args, **kwargs):
     """Run the Python tier's code generator with elementwise nodes as Numba kernels."""
     return generate_fn(*args, override=_node_override, **kwargs)

@@ -1,0 +1,356 @@
+"""Whole graphs of small arrays as one Numba kernel, against the Python tier (NumPy):
+elementwise broadcasting, reductions, products, views, layouts, updates, errors and
+the fall back to the usual code on large arrays."""
+
+import subprocess
+import sys
+import textwrap
+import warnings
+
+import numpy as np
+import pytest
+
+import theano
+import theano.tensor as T
+from theano.compile.mode import Mode
+
+pytest.importorskip("numba")
+
+from theano.link.numba import graph_kernel
+
+# With and without rewrites: unrewritten graphs hold Dot, unfused Elemwise and Sum.
+MODES = {"rewritten": "NUMBA", "plain": Mode("numba_sync", optimizer=None)}
+REFERENCE = {"rewritten": "FAST_RUN", "plain": "FAST_COMPILE"}
+
+
+@pytest.fixture(autouse=True)
+def compiledir(tmp_path):
+    with theano.change_flags(base_compiledir=str(tmp_path),
+                             **{"numba.whole_graph": True, "linker": "py"}):  # fmt: skip
+        yield tmp_path
+
+
+def kernel_statuses(f):
+    """The whole-graph kernel's return value at each later call of ``f`` (0: it computed
+    the graph; -1: the usual code did)."""
+    seen = []
+    hooked = 0
+    for fn in (f._checked, f._trusted):
+        g = fn.__globals__
+        for name in [k for k in g if k.startswith("_graph_kernel")]:
+            real = g[name]
+
+            def record(*args, _real=real):
+                status = _real(*args)
+                if status <= 0:  # not a request for a larger arena
+                    seen.append(status)
+                return status
+
+            g[name] = record
+            hooked += 1
+    assert hooked, "the function has no whole-graph kernel:\n" + f.call_source
+    return seen
+
+
+def compare(inputs, outputs, values, rewrites="rewritten", updates=None, rtol=1e-12,
+            calls=2, expect=0):  # fmt: skip
+    """Compile with the whole-graph kernel and with the Python tier, call both ``calls``
+    times, and compare outputs and shared values. Returns the kernel's statuses."""
+    shared = [s for s, _ in updates or []]
+    start = [s.get_value() for s in shared]
+    results = []
+    statuses = None
+    for mode in (MODES[rewrites], REFERENCE[rewrites]):
+        for s, v in zip(shared, start):
+            s.set_value(v.copy())
+        f = theano.function(inputs, outputs, mode=mode, updates=updates,
+                            on_unused_input="ignore")  # fmt: skip
+        if mode is MODES[rewrites]:
+            assert f.tier == "numba"
+            statuses = kernel_statuses(f)
+        with np.errstate(all="ignore"):
+            got = [f(*values) for _ in range(calls)]
+        results.append((got, [s.get_value() for s in shared]))
+    (fast, fast_shared), (slow, slow_shared) = results
+    for a, b in zip([*fast, fast_shared], [*slow, slow_shared]):
+        for u, v in zip(a if isinstance(a, list) else [a], b if isinstance(b, list) else [b]):
+            u, v = np.asarray(u), np.asarray(v)
+            assert u.dtype == v.dtype and u.shape == v.shape
+            if u.dtype.kind == "f":
+                np.testing.assert_allclose(u, v, rtol=rtol, atol=1e-300, equal_nan=True)
+            else:
+                np.testing.assert_array_equal(u, v)
+    # expect None: the kernel is not even called (an input is above ELEMENTS_MAX).
+    assert statuses == ([] if expect is None else [expect] * calls), statuses
+    return statuses
+
+
+rng = np.random.default_rng(0)
+
+
+def data(*shape, dtype="float64"):
+    return rng.uniform(-2, 2, size=shape).astype(dtype)
+
+
+@pytest.mark.parametrize("rewrites", ["rewritten", "plain"])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_logistic_regression_step(rewrites, dtype):
+    x, y = T.matrix("x", dtype=dtype), T.vector("y", dtype=dtype)
+    w = theano.shared(data(8, dtype=dtype), name="w")
+    b = theano.shared(np.asarray(0.1, dtype=dtype), name="b")
+    p = T.nnet.sigmoid(T.dot(x, w) + b)
+    xent = -y * T.log(p) - (1 - y) * T.log(1 - p)
+    cost = xent.mean() + 0.01 * (w**2).sum()
+    gw, gb = T.grad(cost, [w, b])
+    lr = np.asarray(0.1, dtype=dtype)
+    updates = [(w, w - lr * gw), (b, b - lr * gb)]
+    labels = (rng.random(20) > 0.5).astype(dtype)
+    # float32: the cross-entropy of a p near 1 loses digits either way
+    rtol = 1e-4 if dtype == "float32" else 1e-12
+    compare([x, y], [p > 0.5, xent], [data(20, 8, dtype=dtype), labels], rewrites, updates,
+            rtol=rtol, calls=3)  # fmt: skip
+
+
+@pytest.mark.parametrize("rewrites", ["rewritten", "plain"])
+def test_elementwise_broadcasting_of_rows_columns_and_scalars(rewrites):
+    x = T.matrix("x")
+    row, col = T.row("row"), T.col("col")
+    s = T.scalar("s")
+    v = T.vector("v")
+    outs = [
+        T.exp(-x * x) * T.sin(row) + col * s,
+        T.switch(x > row, T.tanh(x), T.log1p(x * x)) + v,
+        T.maximum(x, 0.5) - T.minimum(col, s) ** 2,
+        (x > 0) & (col < 1),
+    ]
+    values = [data(5, 7), data(1, 7), data(5, 1), np.asarray(0.3), data(7)]
+    compare([x, row, col, s, v], outs, values, rewrites)
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int32", "int64", "uint8", "bool"])
+def test_integer_and_boolean_elementwise(dtype):
+    x, y = T.matrix("x", dtype=dtype), T.matrix("y", dtype=dtype)
+    if dtype == "bool":
+        outs = [x & ~y, x ^ y, T.cast(x, "int32") + y]
+        values = [rng.random((4, 6)) > 0.5, rng.random((4, 6)) > 0.5]
+    else:
+        outs = [x * 3 - y, x // (abs(y) + 1), x % 5, T.maximum(x, y), x + 0.5]
+        hi = 100 if dtype in ("int8", "uint8") else 10_000
+        values = [rng.integers(0, hi, (4, 6)).astype(dtype),
+                  rng.integers(0, hi, (4, 6)).astype(dtype)]  # fmt: skip
+    compare([x, y], outs, values)
+
+
+@pytest.mark.parametrize("rewrites", ["rewritten", "plain"])
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int8", "bool"])
+def test_reductions_over_each_axis(rewrites, dtype):
+    x = T.tensor3("x", dtype=dtype)
+    outs = [x.sum(), x.sum(axis=0), x.sum(axis=(0, 2)), x.sum(axis=1, keepdims=True)]
+    if dtype != "bool":
+        outs += [x.prod(axis=2), x.max(axis=1), x.min(), x.max(axis=(0, 1), keepdims=True)]
+    if dtype == "bool":
+        value = rng.random((3, 4, 5)) > 0.5
+    elif dtype == "int8":
+        value = rng.integers(-3, 4, (3, 4, 5)).astype(dtype)
+    else:
+        value = data(3, 4, 5, dtype=dtype)
+    rtol = 1e-5 if dtype == "float32" else 1e-12
+    compare([x], outs, [value], rewrites, rtol=rtol)
+
+
+def test_maximum_and_minimum_spread_nan_as_numpy():
+    x = T.matrix("x")
+    value = data(4, 5)
+    value[1, 2] = np.nan
+    value[3, 0] = np.nan
+    compare([x], [x.max(axis=0), x.min(axis=1), x.max()], [value])
+
+
+@pytest.mark.parametrize("rewrites", ["rewritten", "plain"])
+def test_products_of_every_rank(rewrites):
+    a, b = T.matrix("a"), T.matrix("b")
+    u, v = T.vector("u"), T.vector("v")
+    outs = [T.dot(a, b), T.dot(a, v), T.dot(u, a), T.dot(u, u), 2 * T.dot(a, b) + 3 * a,
+            T.dot(a, v) * 0.5 + u.sum(), a + 0.25 * T.outer(u, v)]  # fmt: skip
+    compare([a, b, u, v], outs, [data(6, 6), data(6, 6), data(6), data(6)], rewrites)
+
+
+def test_gemm_with_zero_beta_does_not_read_its_accumulator():
+    """BLAS reads no element of ``z`` when ``beta`` is 0: a NaN there must not spread."""
+    from theano.tensor.blas import gemm_no_inplace, gemv_no_inplace
+
+    z, x, y = T.matrices("z", "x", "y")
+    zv, m, xv = T.vector("zv"), T.matrix("m"), T.vector("xv")
+    a, beta = T.scalar("a"), T.scalar("beta")
+    outs = [gemm_no_inplace(z, a, x, y, beta), gemv_no_inplace(zv, a, m, xv, beta)]
+    nan_z = np.full((3, 4), np.nan)
+    values = [nan_z, data(3, 5), data(5, 4), np.full(3, np.nan), data(3, 5), data(5)]
+    compare([z, x, y, zv, m, xv, a, beta], outs, [*values, np.asarray(1.5), np.asarray(0.0)])
+    values[0], values[3] = data(3, 4), data(3)
+    compare([z, x, y, zv, m, xv, a, beta], outs, [*values, np.asarray(1.5), np.asarray(-0.5)])
+
+
+def test_inputs_of_any_layout():
+    """Strided, transposed and reversed views are read through their own strides."""
+    x, y = T.matrices("x", "y")
+    base = data(8, 10)
+    views = [base[::2, 1::3], base[:4, :4].T, base[::-2, ::-3]]
+    for view in views:
+        other = data(*view.shape)
+        compare([x, y], [x * y + 1, T.dot(x, y.T), x.sum(axis=1)], [view, other])
+
+
+def test_views_and_inputs_as_outputs():
+    x = T.matrix("x")
+    compare([x], [x.T, x, (x + 1).dimshuffle(1, "x", 0), x.sum(axis=0).dimshuffle("x", 0)],
+            [data(3, 4)])  # fmt: skip
+
+
+def test_scalar_graphs():
+    a, b = T.scalars("a", "b")
+    n = T.iscalar("n")
+    outs = [a**2 + b, T.exp(a) * T.cos(b), T.switch(a > b, a, b * n), T.cast(n, "float32") / 3]
+    compare([a, b, n], outs, [np.asarray(1.5), np.asarray(-0.25), np.asarray(3, "int32")])
+
+
+def test_array_constants_and_shapes():
+    x = T.matrix("x")
+    table = np.arange(12.0).reshape(3, 4)
+    outs = [x * table + np.array([1.0, 2.0, 3.0, 4.0]), x.shape[0] * x.shape[1] + x.sum()]
+    compare([x], outs, [data(3, 4)])
+
+
+def test_shape_mismatch_raises_the_python_tiers_error_and_changes_no_shared():
+    x, y = T.vectors("x", "y")
+    acc = theano.shared(np.zeros(3), name="acc")
+    f = theano.function([x, y], x + y, updates=[(acc, acc + x * y)], mode="NUMBA")
+    statuses = kernel_statuses(f)
+    f(np.ones(3), np.ones(3))
+    before = acc.get_value().copy()
+    with pytest.raises(ValueError) as got:
+        f(np.ones(3), np.ones(4))
+    slow = theano.function([x, y], x + y, mode="FAST_RUN")
+    with pytest.raises(ValueError) as want:
+        slow(np.ones(3), np.ones(4))
+    assert str(got.value).splitlines()[0] == str(want.value).splitlines()[0]
+    np.testing.assert_array_equal(acc.get_value(), before)
+    assert statuses == [0, -1]
+
+
+def test_large_arrays_fall_back_to_the_usual_code():
+    x = T.vector("x")
+    big = data(graph_kernel.ELEMENTS_MAX + 1)
+    compare([x], [T.tanh(x) * 2 + 1], [big], expect=None)
+    # A large intermediate from small inputs: the kernel declines.
+    compare([x], [T.outer(x, x).sum(axis=0)], [data(200)], expect=-1)
+    a, b = T.matrices("a", "b")
+    side = round(graph_kernel.PRODUCT_MAX ** (1 / 3)) + 2
+    compare([a, b], [T.dot(a, b) + 1], [data(side, side), data(side, side)], expect=-1)
+
+
+def test_the_arena_grows_with_the_arrays():
+    x = T.matrix("x")
+    f = theano.function([x], [(T.exp(x) + 1).sum(axis=0) * 2], mode="NUMBA")
+    statuses = kernel_statuses(f)
+    for n in (2, 50, 3, 100):
+        value = data(n, 7)
+        np.testing.assert_allclose(f(value)[0], (np.exp(value) + 1).sum(axis=0) * 2)
+    assert statuses == [0] * 4
+
+
+def test_inplace_update_is_written_into_the_shared_buffer():
+    """As the usual code's in-place Gemm does."""
+    x, y = T.matrices("x", "y")
+    w = theano.shared(data(3, 4), name="w")
+    f = theano.function([x, y], [], updates=[(w, w - 0.1 * T.dot(x.T, y))], mode="NUMBA")
+    assert "True)" in f.call_source  # the usual code's Gemm is in place
+    statuses = kernel_statuses(f)
+    buffer = w.get_value(borrow=True)
+    start = buffer.copy()
+    a, b = data(2, 3), data(2, 4)
+    f(a, b)
+    assert w.get_value(borrow=True) is buffer
+    np.testing.assert_allclose(buffer, start - 0.1 * a.T @ b, rtol=1e-12)
+    assert statuses == [0]
+
+
+def test_read_only_shared_buffer_is_left_to_the_usual_code():
+    """The kernel never writes an array that is not writeable (the shared filter copies
+    one; here it is put in the storage directly)."""
+    x, y = T.matrices("x", "y")
+    w = theano.shared(data(3, 4), name="w")
+    f = theano.function([x, y], [], updates=[(w, w - 0.1 * T.dot(x.T, y))], mode="NUMBA")
+    statuses = kernel_statuses(f)
+    frozen = data(3, 4)
+    frozen.flags.writeable = False
+    start = frozen.copy()
+    w.container.storage[0] = frozen
+    a, b = data(2, 3), data(2, 4)
+    f(a, b)
+    np.testing.assert_allclose(w.get_value(), start - 0.1 * a.T @ b, rtol=1e-12)
+    assert statuses == [-1]
+
+
+def test_trusted_inputs_run_the_kernel():
+    x = T.matrix("x")
+    f = theano.function([x], T.tanh(x).sum(axis=1), mode="NUMBA")
+    f.trust_input = True
+    statuses = kernel_statuses(f)
+    value = data(4, 5)
+    np.testing.assert_allclose(f(value), np.tanh(value).sum(axis=1))
+    assert statuses == [0]
+
+
+def test_graph_with_an_op_without_a_form_is_not_compiled_whole():
+    x = T.matrix("x")
+    f = theano.function([x], T.nnet.softmax(x) + 1, mode="NUMBA")
+    assert "_graph_kernel" not in f.call_source
+
+
+def test_flag_off_compiles_no_whole_graph_kernel():
+    x = T.matrix("x")
+    with theano.change_flags(**{"numba.whole_graph": False}):
+        f = theano.function([x], x * 2 + 1, mode="NUMBA")
+    assert "_graph_kernel" not in f.call_source
+
+
+def test_warm_cache_loads_the_whole_graph_kernel_without_numba(tmp_path):
+    script = textwrap.dedent(
+        """
+        import sys
+        import numpy as np
+        import theano, theano.tensor as T
+        with theano.change_flags(base_compiledir=sys.argv[1]):
+            x = T.matrix("x")
+            f = theano.function([x], [T.dot(x, x.T).sum(axis=0) + 1], mode="NUMBA")
+            assert "_graph_kernel" in f.call_source, f.call_source
+            v = np.arange(6.0).reshape(2, 3)
+            np.testing.assert_allclose(f(v)[0], (v @ v.T).sum(axis=0) + 1)
+        print("numba" in sys.modules)
+        """
+    )
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", script, str(tmp_path)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()  # fmt: skip
+        for _ in range(2)
+    ]
+    assert runs == [["True"], ["False"]]
+
+
+def test_kernel_build_failure_keeps_the_usual_code(monkeypatch):
+    from theano.link.numba import kernels
+
+    def broken(spec):
+        raise kernels.KernelBuildError("no")
+
+    monkeypatch.setattr(graph_kernel, "load_kernel", broken)
+    x = T.matrix("x")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        f = theano.function([x], x * 2 + 1, mode="NUMBA")
+    assert "_graph_kernel" not in f.call_source
+    np.testing.assert_array_equal(f(np.ones((2, 2))), np.full((2, 2), 3.0))

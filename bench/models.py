@@ -12,12 +12,15 @@ N, D, H, K = 128, 784, 500, 10
 LR = 0.1
 
 
-def mlp_data(dtype, seed=0):
+def mlp_data(dtype, seed=0, shape=(N, D, H, K)):
+    """Parameters, inputs and labels of the MLP step; ``shape`` is (batch, inputs,
+    hidden units, classes)."""
+    n, d, h, k = shape
     rng = np.random.default_rng(seed)
-    params = [(rng.normal(size=(D, H)) * 0.01).astype(dtype), np.zeros(H, dtype),
-              (rng.normal(size=(H, K)) * 0.01).astype(dtype), np.zeros(K, dtype)]  # fmt: skip
-    x = rng.normal(size=(N, D)).astype(dtype)
-    y = rng.integers(0, K, N).astype("int32")
+    params = [(rng.normal(size=(d, h)) * 0.01).astype(dtype), np.zeros(h, dtype),
+              (rng.normal(size=(h, k)) * 0.01).astype(dtype), np.zeros(k, dtype)]  # fmt: skip
+    x = rng.normal(size=(n, d)).astype(dtype)
+    y = rng.integers(0, k, n).astype("int32")
     return params, x, y
 
 

@@ -215,6 +215,27 @@ def mlp_step(dtype):
     return row
 
 
+def small_mlp_step(dtype):
+    """The MLP step on small arrays (20-16-5, batch 8): the whole graph as one kernel."""
+    import theano
+
+    params, x, y = models.mlp_data(dtype, shape=(8, 20, 16, 5))
+    row = {
+        "ours": per_call(models.mlp_ours(dtype, params, mode="NUMBA"), x, y),
+        "ours python tier": per_call(models.mlp_ours(dtype, params, mode="FAST_RUN"), x, y),
+        "numpy": per_call(models.mlp_numpy(params), x, y),
+    }
+    if _installed("pytensor"):
+        row["pytensor"] = per_call(models.mlp_pytensor(dtype, params), x, y)
+    if _installed("jax"):
+        row["jax"] = per_call(models.mlp_jax(params), x, y)
+    with theano.change_flags(**{"numba.whole_graph": False}):
+        kernels = per_call(models.mlp_ours(dtype, params, mode="NUMBA"), x, y)
+    row["note"] = (f"Numba tier without the whole-graph kernel: "
+                   f"{_fmt_time(kernels).strip()}, {kernels / row['ours']:.1f}x ours")  # fmt: skip
+    return row
+
+
 def long_elementwise():
     """A 30-step elementwise chain on 1e5 float64: FAST_RUN (fused) against FAST_COMPILE."""
     import theano
@@ -245,6 +266,8 @@ WORKLOADS = {
     "logistic regression SGD step, 20x8": lambda: logistic_regression(20, 8),
     "MLP 784-500-10 SGD step, float32": lambda: mlp_step("float32"),
     "MLP 784-500-10 SGD step, float64": lambda: mlp_step("float64"),
+    "MLP 20-16-5 SGD step, batch 8, float32": lambda: small_mlp_step("float32"),
+    "MLP 20-16-5 SGD step, batch 8, float64": lambda: small_mlp_step("float64"),
     "30-step elementwise chain, 1e5 float64": long_elementwise,
 }
 

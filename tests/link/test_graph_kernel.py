@@ -67,7 +67,11 @@ def compare(inputs, outputs, values, rewrites="rewritten", updates=None, rtol=1e
                             on_unused_input="ignore")  # fmt: skip
         if mode is MODES[rewrites]:
             assert f.tier == "numba"
-            statuses = kernel_statuses(f)
+            if expect == "absent":
+                assert "_graph_kernel" not in f.call_source
+                statuses = []
+            else:
+                statuses = kernel_statuses(f)
         with np.errstate(all="ignore"):
             got = [f(*values) for _ in range(calls)]
         results.append((got, [s.get_value() for s in shared]))
@@ -80,8 +84,9 @@ def compare(inputs, outputs, values, rewrites="rewritten", updates=None, rtol=1e
                 np.testing.assert_allclose(u, v, rtol=rtol, atol=1e-300, equal_nan=True)
             else:
                 np.testing.assert_array_equal(u, v)
-    # expect None: the kernel is not even called (an input is above ELEMENTS_MAX).
-    assert statuses == ([] if expect is None else [expect] * calls), statuses
+    # expect None: the kernel is not even called (an input is above ELEMENTS_MAX);
+    # "absent": the graph has an op without a whole-graph form.
+    assert statuses == ([] if expect in (None, "absent") else [expect] * calls), statuses
     return statuses
 
 
@@ -303,7 +308,7 @@ def test_trusted_inputs_run_the_kernel():
 
 def test_graph_with_an_op_without_a_form_is_not_compiled_whole():
     x = T.matrix("x")
-    f = theano.function([x], T.nnet.softmax(x) + 1, mode="NUMBA")
+    f = theano.function([x], T.cumsum(x, axis=0) + 1, mode="NUMBA")
     assert "_graph_kernel" not in f.call_source
 
 
@@ -322,10 +327,19 @@ def test_warm_cache_loads_the_whole_graph_kernel_without_numba(tmp_path):
         import theano, theano.tensor as T
         with theano.change_flags(base_compiledir=sys.argv[1]):
             x = T.matrix("x")
-            f = theano.function([x], [T.dot(x, x.T).sum(axis=0) + 1], mode="NUMBA")
+            y = T.ivector("y")
+            n = x.shape[0]
+            w = theano.shared(np.ones((3, 4)), name="w")
+            b = theano.shared(np.zeros(4), name="b")
+            p = T.nnet.softmax(T.dot(x, w) + b)
+            cost = -T.mean(T.log(p)[T.arange(y.shape[0]), y])
+            outs = [T.dot(x, x.T).sum(axis=0) + 1, cost, T.grad(cost, w),
+                    x[::-1, : n - 1].sum()]
+            f = theano.function([x, y], outs, mode="NUMBA")
             assert "_graph_kernel" in f.call_source, f.call_source
             v = np.arange(6.0).reshape(2, 3)
-            np.testing.assert_allclose(f(v)[0], (v @ v.T).sum(axis=0) + 1)
+            np.testing.assert_allclose(f(v, np.array([1, 0], "int32"))[0],
+                                       (v @ v.T).sum(axis=0) + 1)
         print("numba" in sys.modules)
         """
     )
@@ -354,3 +368,115 @@ def test_kernel_build_failure_keeps_the_usual_code(monkeypatch):
         f = theano.function([x], x * 2 + 1, mode="NUMBA")
     assert "_graph_kernel" not in f.call_source
     np.testing.assert_array_equal(f(np.ones((2, 2))), np.full((2, 2), 3.0))
+
+
+@pytest.mark.parametrize("rewrites", ["rewritten", "plain"])
+def test_basic_indexing_with_constant_and_computed_bounds(rewrites):
+    x = T.matrix("x")
+    n = x.shape[0]
+    # Outputs of shapes the caller knows (see the test after the next).
+    outs = [x[1:, ::2].sum(), (x[::-1, 2] * 2).max(), x[-2].max(), x[n // 2 :, -3::-2].sum(),
+            x[: n - 1].sum(), T.set_subtensor(x[1:3], 0.5).sum(axis=0),
+            T.inc_subtensor(x[:, 1], x[:, 0]).sum(axis=1), T.set_subtensor(x[::-2, 1:], 0.25),
+            T.inc_subtensor(x[:, -1:], T.ones_like(x)[:, :1]) * 2]  # fmt: skip
+    compare([x], outs, [data(5, 7)], rewrites)
+
+
+def test_integer_index_out_of_range_raises_the_python_tiers_error():
+    x = T.matrix("x")
+    i = T.lscalar("i")
+    f = theano.function([x, i], x[i].sum(), mode="NUMBA")
+    statuses = kernel_statuses(f)
+    np.testing.assert_allclose(f(np.ones((3, 2)), -3), 2.0)
+    with pytest.raises(IndexError):
+        f(np.ones((3, 2)), 3)
+    assert statuses == [0, -1]
+
+
+def test_outputs_of_computed_shapes_are_left_to_the_usual_code():
+    x = T.matrix("x")
+    f = theano.function([x], x[1 : x.shape[0] - 1] * 2, mode="NUMBA")
+    assert "_graph_kernel" not in f.call_source
+    value = data(4, 3)
+    np.testing.assert_allclose(f(value), value[1:3] * 2)
+
+
+@pytest.mark.parametrize("rewrites", ["rewritten", "plain"])
+def test_softmax_family_and_its_gradients(rewrites):
+    x, b = T.matrix("x"), T.vector("b")
+    sm = T.nnet.softmax(x + b)
+    logsm = T.nnet.logsoftmax(x)
+    cost = (sm * np.arange(4.0)).sum() + (logsm**2).sum()
+    outs = [sm, logsm, *T.grad(cost, [x, b])]
+    value = data(5, 4)
+    value[0, 1] = 30.0  # large logits: shifted by the row maximum
+    compare([x, b], outs, [value, data(4)], rewrites)
+
+
+@pytest.mark.parametrize("rewrites", ["rewritten", "plain"])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_small_mlp_step_with_softmax_cross_entropy(rewrites, dtype):
+    """A whole training step (the bench's MLP on small shapes) is one kernel call."""
+    x, y = T.matrix("x", dtype=dtype), T.ivector("y")
+    shapes = [(6, 5), (5,), (5, 3), (3,)]
+    params = [theano.shared(data(*s, dtype=dtype) * 0.5, name=f"p{k}")
+              for k, s in enumerate(shapes)]  # fmt: skip
+    w1, b1, w2, b2 = params
+    p = T.nnet.softmax(T.dot(T.tanh(T.dot(x, w1) + b1), w2) + b2)
+    cost = -T.mean(T.log(p)[T.arange(y.shape[0]), y])
+    lr = np.asarray(0.1, dtype)
+    updates = [(q, q - lr * g) for q, g in zip(params, T.grad(cost, params))]
+    labels = rng.integers(0, 3, 4).astype("int32")
+    rtol = 1e-4 if dtype == "float32" else 1e-12
+    # Unrewritten, ``log(p)[arange(n), y]`` is advanced indexing, which has no form.
+    compare([x, y], [cost], [data(4, 6, dtype=dtype), labels], rewrites, updates, rtol=rtol,
+            calls=3, expect="absent" if rewrites == "plain" else 0)  # fmt: skip
+
+
+def test_bad_labels_raise_the_python_tiers_error_and_change_no_shared():
+    x, y = T.matrix("x"), T.ivector("y")
+    w = theano.shared(data(3, 4), name="w")
+    p = T.nnet.softmax(T.dot(x, w))
+    cost = -T.mean(T.log(p)[T.arange(y.shape[0]), y])
+    f = theano.function([x, y], cost, updates=[(w, w - 0.1 * T.grad(cost, w))], mode="NUMBA")
+    statuses = kernel_statuses(f)
+    f(data(2, 3), np.array([0, 3], "int32"))
+    before = w.get_value().copy()
+    with pytest.raises(ValueError, match="out of range"):
+        f(data(2, 3), np.array([0, 4], "int32"))
+    np.testing.assert_array_equal(w.get_value(), before)
+    assert statuses == [0, -1]
+
+
+def test_review_cases_match_numpy_and_blas():
+    """Found in review: INT64_MIN // -1 wraps as in NumPy; alpha 0 in gemv and ger
+    reads neither operand (BLAS); an integer to a negative power raises; a trusted
+    input of the wrong rank is left to the usual code; lengths read from arrays of no
+    elements never overflow a size check."""
+    from theano.tensor.blas import gemv_no_inplace, ger
+
+    a, b = T.lvectors("a", "b")
+    low = np.array([np.iinfo(np.int64).min, 7, -7])
+    compare([a, b], [a // b, a % b], [low, np.array([-1, -2, 2])])
+    z, u, v = T.vectors("z", "u", "v")
+    m = T.matrix("m")
+    al, be = T.scalars("al", "be")
+    nan_m = np.array([[np.nan, 1.0], [1.0, 1.0]])
+    compare([z, al, m, u, be, v], [gemv_no_inplace(z, al, m, u, be), ger(m, al, u, v)],
+            [np.ones(2), np.asarray(0.0), nan_m, np.array([np.nan, 1.0]), np.asarray(1.0),
+             np.ones(2)])  # fmt: skip
+    i = T.lscalar("i")
+    f = theano.function([i], i ** (i - 3), mode="NUMBA")
+    assert "_graph_kernel" not in f.call_source
+    with pytest.raises(ValueError):
+        f(np.asarray(2))
+    x = T.matrix("x")
+    f = theano.function([x], x * 2, mode="NUMBA")
+    f.trust_input = True
+    np.testing.assert_array_equal(f(np.ones(3)), np.full(3, 2.0))
+    x, y = T.matrices("x", "y")
+    f = theano.function([x, y], T.dot(x, y).sum(), mode="NUMBA")
+    statuses = kernel_statuses(f)
+    with pytest.raises((ValueError, MemoryError)):  # the usual code's error
+        f(np.empty((2**32, 0)), np.empty((0, 2**32)))
+    assert statuses == [-1]

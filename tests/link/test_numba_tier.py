@@ -238,7 +238,10 @@ def check_group(dtype, out_dtype, ops, seed=0, whole=False):
             fast = theano.function(inputs, out, mode="NUMBA", on_unused_input="ignore")
         slow = theano.function(inputs, out, mode="FAST_COMPILE", on_unused_input="ignore")
         assert fast.tier == "numba"
-        if whole:
+        if whole and chunk in [[item] for item in alone]:
+            # An integer to a negative power raises: such graphs keep the usual code.
+            assert "_graph_kernel" not in fast.call_source
+        elif whole:
             # The whole graph is one kernel, and it computed the call.
             kernel = fast._checked.__globals__["_graph_kernel"]
             statuses = []
@@ -254,7 +257,7 @@ def check_group(dtype, out_dtype, ops, seed=0, whole=False):
         names = [n for n, _ in chunk]
         exact = all(n in _ARITH for n in names)
         assert_same(_run(fast, values), _run(slow, values), out_dtype, names, exact)
-        if whole:
+        if whole and chunk not in [[item] for item in alone]:
             assert [s for s in statuses if s <= 0] == [0], statuses
 
 

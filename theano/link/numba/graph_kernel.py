@@ -40,6 +40,9 @@ from theano.link.numba.kernels import (
 )
 
 # Above these sizes NumPy's loops and BLAS beat one pass of plain loops.
+#
+# Generated kernels avoid Python's builtins (``max(a, b)`` is compiled with exception
+# handling that links to Numba's runtime): a cached kernel must load without Numba.
 ELEMENTS_MAX = 1 << 14
 PRODUCT_MAX = 1 << 16
 
@@ -48,11 +51,13 @@ _ALIGN = 64  # bytes: each arena value starts on a cache line
 
 class _Dim:
     """One dimension of a value: ``src`` in the kernel, ``origin`` ``(input, axis)``
-    where it comes from (None for a dimension of length 1)."""
+    where it comes from (None for a dimension of length 1, or one computed in the kernel
+    from values: ``known`` False, and the caller cannot allocate an output of it)."""
 
-    def __init__(self, src, origin=None):
+    def __init__(self, src, origin=None, known=True):
         self.src = src
         self.origin = origin
+        self.known = known
 
 
 _ONE = _Dim("1")
@@ -63,23 +68,34 @@ class _Value:
     length 1), or memory at ``ptr`` with ``dims`` and element ``strides``. ``views`` is
     the kernel argument whose memory it is when it is an input's (or a view of one)."""
 
-    def __init__(self, dtype, dims, name=None, ptr=None, strides=None, views=None):
+    def __init__(self, dtype, dims, name=None, ptr=None, strides=None, views=None, start="0",
+                 in_head=False):  # fmt: skip
         self.dtype = dtype
         self.dims = list(dims)
         self.name = name
         self.ptr = ptr
         self.strides = list(strides or [])
         self.views = views
+        self.start = start  # the element offset of the first element from ``ptr``
+        # A value computed before anything is written (from shapes and constants), which
+        # shapes and indices may use.
+        self.in_head = in_head
+        self.elements = None  # a shape's: the _Dim of each element (no memory)
+        self.dim = None  # a scalar equal to this _Dim (a shape's element)
 
     def offset(self, index):
         """The element offset of ``index`` (a source per dimension, None for 0)."""
         terms = [f"{i} * {s}" for i, s in zip(index, self.strides) if i is not None and s != "0"]
+        if self.start != "0":
+            terms.insert(0, self.start)
         return " + ".join(terms) or "0"
 
     def read(self, index):
         """Source reading the element at ``index`` in the value's dtype."""
         if self.name is not None:
             return self.name
+        if self.ptr is None:
+            raise _Unsupported("a shape read as an array")
         return _cast(f"{self.ptr}[{self.offset(index)}]", self.dtype)
 
 
@@ -188,6 +204,7 @@ class GraphKernel:
             name = f"x{k}"
             h.append(f"{name} = {_cast(f'p{k}[0]', dtype)}")
             value.name = name
+            value.in_head = True
         return value
 
     def _value(self, var):
@@ -196,7 +213,7 @@ class GraphKernel:
         if isinstance(var, Constant):
             data = np.asarray(var.data)
             if data.size == 1 and all(var.broadcastable):
-                value = _Value(var.type.dtype, [_ONE] * var.ndim,
+                value = _Value(var.type.dtype, [_ONE] * var.ndim, in_head=True,
                                name=_literal(data.item(), var.type.dtype))  # fmt: skip
             else:
                 value = self._load(var, ("constant", data))
@@ -214,9 +231,13 @@ class GraphKernel:
         else a slice of the arena; C-contiguous."""
         dtype = dtype or var.type.dtype
         k = self._fresh("m")
-        size = " * ".join(d.src for d in dims) or "1"
-        self.head.append(f"n{k} = {size}")
-        self.head.append(f"if n{k} > {ELEMENTS_MAX}: return -1")
+        # Each length is checked before it multiplies: a product of lengths read from
+        # arrays of no elements ((2**32, 0) @ (0, 2**32)) must not wrap around.
+        self.head.append(f"n{k} = 1")
+        for d in dims:
+            self.head.append(f"if {d.src} > {ELEMENTS_MAX}: return -1")
+            self.head.append(f"n{k} *= {d.src}")
+            self.head.append(f"if n{k} > {ELEMENTS_MAX}: return -1")
         strides, step = [], "1"
         for d in reversed(dims):
             strides.insert(0, step)
@@ -229,6 +250,8 @@ class GraphKernel:
                 names.append(f"st{k}_{j}")
                 self.head.append(f"st{k}_{j} = {s}")
         if var is not None and var in self.output_arg and dtype == var.type.dtype:
+            if not all(d.known for d in dims):
+                raise _Unsupported(f"output {var} has a shape computed from values")
             a = self.output_arg.pop(var)
             ptr = f"(mem.at_{_storage(dtype)}(mem.at_intp({a})[{self.data // 8}]))"
             self.head.append(f"p{k} = {ptr}")
@@ -241,7 +264,8 @@ class GraphKernel:
         from theano.tensor.blas import Dot21, Dot22, Gemm, Gemv, Ger
         from theano.tensor.elemwise import CAReduce, DimShuffle, Elemwise
         from theano.tensor.math import Dot
-        from theano.tensor.shape import Shape_i
+        from theano.tensor.shape import Alloc, Shape, Shape_i
+        from theano.tensor.subtensor import IncSubtensor, Subtensor
 
         op = node.op
         for out in node.outputs:
@@ -259,9 +283,25 @@ class GraphKernel:
             return self._ger(k, node)
         if isinstance(op, Shape_i):
             dim = self._value(node.inputs[0]).dims[op.i]
-            self.body.append(f"r{k} = np.int64({dim.src})")
-            self.values[node.outputs[0]] = _Value("int64", [], name=f"r{k}")
+            self.head.append(f"r{k} = np.int64({dim.src})")
+            self.values[node.outputs[0]] = value = _Value("int64", [], name=f"r{k}", in_head=True)
+            value.dim = dim
             return None
+        if isinstance(op, Shape):
+            dims = self._value(node.inputs[0]).dims
+            value = _Value("int64", [_Dim(str(len(dims)))])
+            value.elements = list(dims)
+            self.values[node.outputs[0]] = value
+            return None
+        kind = _nnet_kind(op)
+        if kind is not None:
+            return getattr(self, f"_{kind}")(k, node)
+        if isinstance(op, Subtensor):
+            return self._subtensor(k, node)
+        if isinstance(op, IncSubtensor):
+            return self._inc_subtensor(k, node)
+        if isinstance(op, Alloc):
+            return self._alloc(k, node)
         raise _Unsupported(f"{op} has no whole-graph form")
 
     def _elemwise(self, k, node):
@@ -274,7 +314,11 @@ class GraphKernel:
             full = [v.dims[j] for v, var in zip(ins, node.inputs) if not var.broadcastable[j]]
             for other in full[1:]:
                 self._require_equal(full[0], other)
-            dims.append(full[0] if full else _ONE)
+            # Equal after the checks: a length the caller can compute, where one is.
+            dims.append(next((d for d in full if d.known), full[0]) if full else _ONE)
+        if _integer_power(node.op.scalar_op, out.type.dtype):
+            # NumPy raises on a negative exponent; a kernel cannot.
+            raise _Unsupported("an integer power")
         in_dtypes = [v.type.dtype for v in node.inputs]
         args = [f"e{k}_{i}" for i in range(len(ins))]
         local = _Locals(prefix=f"e{k}_t")
@@ -285,10 +329,12 @@ class GraphKernel:
         lines = [_sin_cos(line) for line in local.lines]
         result = _cast(_sin_cos(result), out.type.dtype)
         if all(out.broadcastable):
-            self.body.extend(f"e{k}_{i} = {v.read([None] * out.ndim)}" for i, v in enumerate(ins))
-            self.body.extend(lines)
-            self.body.append(f"r{k} = {result}")
-            self.values[out] = _Value(out.type.dtype, dims, name=f"r{k}")
+            in_head = all(v.in_head for v in ins)
+            code = self.head if in_head else self.body
+            code.extend(f"e{k}_{i} = {v.read([None] * out.ndim)}" for i, v in enumerate(ins))
+            code.extend(lines)
+            code.append(f"r{k} = {result}")
+            self.values[out] = _Value(out.type.dtype, dims, name=f"r{k}", in_head=in_head)
             return
         target = self._memory(out, dims)
         index = [f"i{j}" for j in range(out.ndim)]
@@ -305,10 +351,11 @@ class GraphKernel:
         x = self._value(node.inputs[0])
         dims = [_ONE if d == "x" else x.dims[d] for d in op.new_order]
         if x.name is not None:
-            value = _Value(x.dtype, dims, name=x.name)
+            value = _Value(x.dtype, dims, name=x.name, in_head=x.in_head)
         else:
             strides = ["0" if d == "x" else x.strides[d] for d in op.new_order]
-            value = _Value(x.dtype, dims, ptr=x.ptr, strides=strides, views=x.views)
+            value = _Value(x.dtype, dims, ptr=x.ptr, strides=strides, views=x.views,
+                           start=x.start)  # fmt: skip
         self.values[node.outputs[0]] = value
 
     def _reduce(self, k, node):
@@ -392,6 +439,8 @@ class GraphKernel:
             for have, want in zip(zv.dims, dims):
                 self._require_equal(have, want)
             dims = zv.dims
+        self.head.append(f"if {m.src} > {PRODUCT_MAX} or {n.src} > {PRODUCT_MAX} or "
+                         f"{kx.src} > {PRODUCT_MAX}: return -1")  # fmt: skip
         self.head.append(f"if {m.src} * {n.src} * {kx.src} > {PRODUCT_MAX}: return -1")
         acc = f"r{k}_acc"
         if all(out.broadcastable):
@@ -425,11 +474,14 @@ class GraphKernel:
 
     @staticmethod
     def _gemm_scale(dest, product, z, alpha, beta, dtype):
-        """``dest = alpha * product + beta * z``; ``z`` is not read when ``beta`` is 0 (a
-        NaN in it does not spread, as in BLAS)."""
+        """``dest = alpha * product + beta * z``, as BLAS: ``z`` is not read when ``beta``
+        is 0, the product not when ``alpha`` is (a NaN there does not spread)."""
         a, b = alpha.read([]), beta.read([])
-        return (f"{dest} = {_cast(f'{a} * {product}', dtype)} if {b} == 0 else "
-                f"{_cast(f'{a} * {product} + {b} * {z}', dtype)}")  # fmt: skip
+        scaled, kept = _cast(f"{a} * {product}", dtype), _cast(f"{b} * {z}", dtype)
+        both = _cast(f"{a} * {product} + {b} * {z}", dtype)
+        zero = _literal(0, dtype)
+        return (f"{dest} = ({zero} if {b} == 0 else {kept}) if {a} == 0 else "
+                f"({scaled} if {b} == 0 else {both})")  # fmt: skip
 
     def _ger(self, k, node):
         dtype = node.outputs[0].type.dtype
@@ -439,12 +491,277 @@ class GraphKernel:
         self._require_equal(mv.dims[0], xv.dims[0])
         self._require_equal(mv.dims[1], yv.dims[0])
         target = self._memory(node.outputs[0], mv.dims)
-        value = _cast(f"{mv.read(['i0', 'i1'])} + {av.read([])} * {xv.read(['i0'])} * "
-                      f"{yv.read(['i1'])}", dtype)  # fmt: skip
+        m, a = mv.read(["i0", "i1"]), av.read([])
+        # As BLAS: with alpha 0, x and y are not read (a NaN there does not spread).
+        value = _cast(f"{m} if {a} == 0 else {m} + {a} * {xv.read(['i0'])} * {yv.read(['i1'])}",
+                      dtype)  # fmt: skip
         self.body.extend(
             _loops(mv.dims, [f"{target.ptr}[{target.offset(['i0', 'i1'])}] = {value}"])
         )
         self.values[node.outputs[0]] = target
+
+    # ----------------------------------------------------------------- indexing
+    def _index_value(self, var):
+        value = self._value(var)
+        if not value.in_head:
+            raise _Unsupported(f"index {var} is computed from array values")
+        return value.name
+
+    def _slice(self, k, x, idx_list, index_vars):
+        """``x[idx]`` as a view: ``(start, dims, strides)`` over ``x``'s memory, with
+        Python's rules for bounds (an integer out of range returns -1: the usual code
+        raises IndexError)."""
+        values = iter(index_vars)
+        h = self.head
+        start, dims, strides = x.start, [], []
+        for d in range(len(x.dims)):
+            n, stride = x.dims[d].src, x.strides[d]
+            entry = idx_list[d] if d < len(idx_list) else ("s", False, False, False)
+            if entry == "i":
+                i = f"ix{k}_{d}"
+                h.append(f"{i} = np.intp({self._index_value(next(values))})")
+                h.append(f"if {i} < 0: {i} += {n}")
+                h.append(f"if {i} < 0 or {i} >= {n}: return -1")
+                start = f"{start} + {i} * {stride}"
+                continue
+            lo, hi, step = (self._index_value(next(values)) if present else None
+                            for present in entry[1:])  # fmt: skip
+            if lo is None and hi is None and step is None:
+                dims.append(x.dims[d])
+                strides.append(stride)
+                continue
+            b, e, st, ln = (f"{name}{k}_{d}" for name in ("lo", "hi", "st", "ln"))
+            h.append(f"{st} = np.intp({step if step is not None else 1})")
+            h.append(f"if {st} == 0: return -1")
+            # Python's slice.indices(n): bounds clamped to [0, n] (or [-1, n - 1] back).
+            h.append(f"lower{k}_{d} = 0 if {st} > 0 else -1")
+            h.append(f"upper{k}_{d} = {n} if {st} > 0 else {n} - 1")
+            for name, bound, default in ((b, lo, f"upper{k}_{d} if {st} < 0 else lower{k}_{d}"),
+                                         (e, hi, f"lower{k}_{d} if {st} < 0 else upper{k}_{d}")):  # fmt: skip
+                if bound is None:
+                    h.append(f"{name} = {default}")
+                    continue
+                h.append(f"{name} = np.intp({bound})")
+                h.append(f"if {name} < 0: {name} += {n}")
+                h.append(f"if {name} < lower{k}_{d}: {name} = lower{k}_{d}")
+                h.append(f"if {name} > upper{k}_{d}: {name} = upper{k}_{d}")
+            h.append(f"{ln} = (({e} - {b} + {st} - 1) // {st}) if {st} > 0 else "
+                     f"(({b} - {e} - {st} - 1) // (-{st}))")  # fmt: skip
+            h.append(f"if {ln} < 0: {ln} = 0")
+            start = f"{start} + {b} * {stride}"
+            dims.append(_Dim(ln, known=False))
+            strides.append(f"{stride} * {st}")
+        name = f"sx{k}"
+        h.append(f"{name} = {start}")
+        return name, dims, strides
+
+    def _subtensor(self, k, node):
+        x = self._value(node.inputs[0])
+        if x.elements is not None:  # x.shape[i]
+            index = node.inputs[1:]
+            if node.op.idx_list != ("i",) or not isinstance(index[0], Constant):
+                raise _Unsupported("a shape indexed by a variable")
+            i = int(index[0].data)
+            if not -len(x.elements) <= i < len(x.elements):
+                raise _Unsupported("a shape indexed out of its range")
+            dim = x.elements[i]
+            value = _Value("int64", [], name=f"np.int64({dim.src})", in_head=True)
+            value.dim = dim
+            self.values[node.outputs[0]] = value
+            return
+        if x.name is not None:
+            raise _Unsupported("indexing a value held in a local")
+        start, dims, strides = self._slice(k, x, node.op.idx_list, node.inputs[1:])
+        self.values[node.outputs[0]] = _Value(x.dtype, dims, ptr=x.ptr, strides=strides,
+                                              views=x.views, start=start)  # fmt: skip
+
+    def _inc_subtensor(self, k, node):
+        x, y = (self._value(v) for v in node.inputs[:2])
+        out = node.outputs[0]
+        if x.name is not None:
+            raise _Unsupported("indexing a value held in a local")
+        target = self._memory(out, x.dims)
+        index = [f"i{j}" for j in range(len(x.dims))]
+        copy = f"{target.ptr}[{target.offset(index)}] = {_store(out.type.dtype, x.read(index))}"
+        self.body.extend(_loops(x.dims, [copy]))
+        start, dims, strides = self._slice(k, target, node.op.idx_list, node.inputs[2:])
+        view = _Value(out.type.dtype, dims, ptr=target.ptr, strides=strides, start=start)
+        yvar = node.inputs[1]
+        lead = len(dims) - yvar.ndim
+        for j, b in enumerate(yvar.broadcastable):
+            if not b:
+                self._require_equal(y.dims[j], dims[lead + j])
+        index = [f"i{j}" for j in range(len(dims))]
+        value = _cast(y.read([None if b else index[lead + j]
+                              for j, b in enumerate(yvar.broadcastable)]), out.type.dtype)  # fmt: skip
+        slot = f"{view.ptr}[{view.offset(index)}]"
+        if not node.op.set_instead_of_inc:
+            value = _cast(f"{slot} + {value}", out.type.dtype)
+        self.body.extend(_loops(dims, [f"{slot} = {_store(out.type.dtype, value)}"]))
+        self.values[out] = target
+
+    def _alloc(self, k, node):
+        value_var, *shape = node.inputs
+        out = node.outputs[0]
+        value = self._value(value_var)
+        dims = []
+        for j, (var, b) in enumerate(zip(shape, out.broadcastable)):
+            n = self._index_value(var)
+            same = self._value(var).dim
+            if same is not None and not b:  # x.shape[j]: that dimension's length
+                dims.append(same)
+                continue
+            if b:
+                self.head.append(f"if {n} != 1: return -1")
+                dims.append(_ONE)
+                continue
+            name = f"al{k}_{j}"
+            self.head.append(f"{name} = np.intp({n})")
+            self.head.append(f"if {name} < 0: return -1")
+            dims.append(_Dim(name, known=False))
+        lead = out.ndim - value_var.ndim
+        for j, b in enumerate(value_var.broadcastable):
+            if not b:
+                self._require_equal(value.dims[j], dims[lead + j])
+        if all(out.broadcastable):
+            self.values[out] = _Value(out.type.dtype, dims, in_head=value.in_head,
+                                      name=_cast(value.read([None] * value_var.ndim),
+                                                 out.type.dtype))  # fmt: skip
+            return
+        target = self._memory(out, dims)
+        index = [f"i{j}" for j in range(out.ndim)]
+        read = value.read([None if b else index[lead + j]
+                           for j, b in enumerate(value_var.broadcastable)])  # fmt: skip
+        write = f"{target.ptr}[{target.offset(index)}] = {_store(out.type.dtype, read)}"
+        self.body.extend(_loops(dims, [write]))
+        self.values[out] = target
+
+    # ------------------------------------------------------------ softmax family
+    def _rows(self, var):
+        """``(value, rows, cols, read(i, j))`` of a float matrix or vector (one row)."""
+        value = self._value(var)
+        if var.ndim == 2:
+            return value, value.dims[0], value.dims[1], lambda i, j: value.read([i, j])
+        if var.ndim == 1:
+            return value, _ONE, value.dims[0], lambda i, j: value.read([j])
+        raise _Unsupported(f"{var.type}: rows of a matrix or vector only")
+
+    def _softmax(self, k, node):
+        """`Softmax`, `LogSoftmax` and `SoftmaxWithBias` along the last axis, a row at a
+        time: the maximum, the shifted exponentials and their sum, as NumPy computes."""
+        from theano.tensor.nnet.basic import LogSoftmax
+
+        _check_last_axis(node.op, node.inputs[0])
+        _, rows, cols, read = self._rows(node.inputs[0])
+        z = read("i", "j")
+        if len(node.inputs) == 2:  # SoftmaxWithBias
+            b = self._value(node.inputs[1])
+            self._require_equal(b.dims[0], cols)
+            z = f"({z} + {b.read(['j'])})"
+        out = node.outputs[0]
+        dtype = out.type.dtype
+        target = self._memory(out, [rows, cols] if out.ndim == 2 else [cols])
+        put = f"{target.ptr}[i * {cols.src} + j]"
+        self.body += [
+            f"for i in range({rows.src}):",
+            f"    top = {_literal(-np.inf, dtype)}",
+            f"    for j in range({cols.src}):",
+            f"        top = {_combine('max', 'top', z, dtype)}",
+            f"    total = {_literal(0, dtype)}",
+            f"    for j in range({cols.src}):",
+            f"        total += {_cast(f'np.exp({z} - top)', dtype)}",
+            f"    for j in range({cols.src}):",
+        ]
+        if isinstance(node.op, LogSoftmax):
+            self.body.append(f"        {put} = {_cast(f'{z} - top - np.log(total)', dtype)}")
+        else:
+            self.body.append(f"        {put} = {_cast(f'np.exp({z} - top) / total', dtype)}")
+        self.values[out] = target
+
+    def _softmax_grad(self, k, node):
+        """`SoftmaxGrad` along the last axis: ``dy * sm - sm * sum(dy * sm)``."""
+        _check_last_axis(node.op, node.inputs[1])
+        _, rows, cols, dy = self._rows(node.inputs[0])
+        _, rows2, cols2, sm = self._rows(node.inputs[1])
+        self._require_equal(rows, rows2)
+        self._require_equal(cols, cols2)
+        out = node.outputs[0]
+        dtype = out.type.dtype
+        target = self._memory(out, [rows, cols] if out.ndim == 2 else [cols])
+        product = _cast(f"{dy('i', 'j')} * {sm('i', 'j')}", dtype)
+        grad = _cast(f"{product} - {sm('i', 'j')} * total", dtype)
+        self.body += [
+            f"for i in range({rows.src}):",
+            f"    total = {_literal(0, dtype)}",
+            f"    for j in range({cols.src}):",
+            f"        total += {product}",
+            f"    for j in range({cols.src}):",
+            f"        {target.ptr}[i * {cols.src} + j] = {grad}",
+        ]
+        self.values[out] = target
+
+    def _crossentropy(self, k, node):
+        """`CrossentropySoftmaxArgmax1HotWithBias`: the loss, softmax and argmax rows."""
+        xvar, bvar, yvar = node.inputs
+        nll, sm, am = node.outputs
+        _, rows, cols, read = self._rows(xvar)
+        if xvar.ndim != 2:
+            raise _Unsupported("crossentropy of a vector")
+        b, y = self._value(bvar), self._value(yvar)
+        if not bvar.broadcastable[0]:
+            self._require_equal(b.dims[0], cols)
+        self._require_equal(y.dims[0] if not yvar.broadcastable[0] else _ONE, rows)
+        dtype = sm.type.dtype
+        pn = self._memory(nll, [rows])
+        ps = self._memory(sm, [rows, cols])
+        pa = self._memory(am, [rows])
+        z = f"({read('i', 'j')} + {b.read([None if bvar.broadcastable[0] else 'j'])})"
+        zl = f"({read('i', 'label')} + {b.read([None if bvar.broadcastable[0] else 'label'])})"
+        self.body += [
+            f"for i in range({rows.src}):",
+            f"    label = np.intp({y.read([None if yvar.broadcastable[0] else 'i'])})",
+            f"    if label < 0 or label >= {cols.src}: return -1",
+            "    best = 0",
+            f"    top = {_literal(-np.inf, dtype)}",
+            f"    for j in range({cols.src}):",
+            f"        if {z} > top or j == 0:",
+            f"            top = {z}",
+            "            best = j",
+            f"    total = {_literal(0, dtype)}",
+            f"    for j in range({cols.src}):",
+            f"        e = {_cast(f'np.exp({z} - top)', dtype)}",
+            f"        {ps.ptr}[i * {cols.src} + j] = e",
+            "        total += e",
+            f"    for j in range({cols.src}):",
+            f"        {ps.ptr}[i * {cols.src} + j] = {ps.ptr}[i * {cols.src} + j] / total",
+            f"    {pn.ptr}[i] = {_cast(f'np.log(total) - ({zl} - top)', dtype)}",
+            f"    {pa.ptr}[i] = {_cast('best', am.type.dtype)}",
+        ]
+        self.head.append(f"if {cols.src} == 0: return -1")
+        self.values[nll], self.values[sm], self.values[am] = pn, ps, pa
+
+    def _crossentropy_dx(self, k, node):
+        """`CrossentropySoftmax1HotWithBiasDx`: ``dy[i] * (sm[i] - onehot(y[i]))``."""
+        dyvar, smvar, yvar = node.inputs
+        dy, y = self._value(dyvar), self._value(yvar)
+        _, rows, cols, read = self._rows(smvar)
+        if smvar.ndim != 2:
+            raise _Unsupported("crossentropy gradient of a vector")
+        for v, var in ((dy, dyvar), (y, yvar)):
+            self._require_equal(_ONE if var.broadcastable[0] else v.dims[0], rows)
+        dtype = node.outputs[0].type.dtype
+        out = self._memory(node.outputs[0], [rows, cols])
+        g = _cast(dy.read([None if dyvar.broadcastable[0] else "i"]), dtype)
+        self.body += [
+            f"for i in range({rows.src}):",
+            f"    label = np.intp({y.read([None if yvar.broadcastable[0] else 'i'])})",
+            f"    if label < 0 or label >= {cols.src}: return -1",
+            f"    g = {g}",
+            f"    for j in range({cols.src}):",
+            f"        {out.ptr}[i * {cols.src} + j] = {_cast(read('i', 'j') + ' * g', dtype)}",
+            f"    {out.ptr}[i * {cols.src} + label] -= g",
+        ]
+        self.values[node.outputs[0]] = out
 
     # ------------------------------------------------------------------ the end
     def _finish(self):
@@ -452,6 +769,8 @@ class GraphKernel:
         for var, a in list(self.output_arg.items()):
             # Views, and values held in a local: copied into the caller's array.
             value = self.values[var]
+            if not all(d.known for d in value.dims):
+                raise _Unsupported(f"output {var} has a shape computed from values")
             dtype = var.type.dtype
             ptr = f"po{a[1:]}"
             self.head.append(
@@ -506,9 +825,41 @@ def op_kinds():
     from theano.tensor.blas import Dot21, Dot22, Gemm, Gemv, Ger
     from theano.tensor.elemwise import CAReduce, DimShuffle, Elemwise
     from theano.tensor.math import Dot
-    from theano.tensor.shape import Shape_i
+    from theano.tensor.nnet import basic as nnet
+    from theano.tensor.shape import Alloc, Shape, Shape_i
+    from theano.tensor.subtensor import IncSubtensor, Subtensor
 
-    return (Elemwise, DimShuffle, CAReduce, Dot22, Dot21, Dot, Gemm, Gemv, Ger, Shape_i)
+    return (Elemwise, DimShuffle, CAReduce, Dot22, Dot21, Dot, Gemm, Gemv, Ger, Shape_i, Shape,
+            Alloc, Subtensor, IncSubtensor, nnet.Softmax, nnet.LogSoftmax, nnet.SoftmaxWithBias,
+            nnet.SoftmaxGrad, nnet.CrossentropySoftmaxArgmax1HotWithBias,
+            nnet.CrossentropySoftmax1HotWithBiasDx)  # fmt: skip
+
+
+def _integer_power(scalar_op, dtype):
+    """True when ``scalar_op`` (of result ``dtype``) raises an integer to a power."""
+    from theano import scalar as S
+    from theano.scalar.composite import Composite
+
+    if isinstance(scalar_op, Composite):
+        return any(_integer_power(n.op, n.outputs[0].type.dtype) for n in scalar_op.nodes)
+    return isinstance(scalar_op, S.Pow) and not dtype.startswith("float")
+
+
+def _nnet_kind(op):
+    """The method name computing a softmax-family or cross-entropy op, or None."""
+    from theano.tensor.nnet import basic as nnet
+
+    return {
+        nnet.Softmax: "softmax", nnet.LogSoftmax: "softmax", nnet.SoftmaxWithBias: "softmax",
+        nnet.SoftmaxGrad: "softmax_grad", nnet.CrossentropySoftmaxArgmax1HotWithBias:
+        "crossentropy", nnet.CrossentropySoftmax1HotWithBiasDx: "crossentropy_dx",
+    }.get(type(op))  # fmt: skip
+
+
+def _check_last_axis(op, var):
+    axis = getattr(op, "axis", -1)
+    if axis not in (-1, var.ndim - 1) or var.ndim not in (1, 2):
+        raise _Unsupported(f"{op} over axis {axis} of {var.type}")
 
 
 def _kernel_dtype(dtype):
@@ -573,6 +924,8 @@ class Plan:
         ndarray = ctx.ref(np.ndarray, "ndarray")
         arena = ctx.ref([np.empty(0, np.uint8)], "arena")
         status = ctx.local("_status")
+        # A local reference: the arena another call replaces stays alive for this one.
+        scratch = ctx.local("_scratch")
         conds, args, allocs, out_names = [], [], [], []
         for var in g.outputs:
             name = ctx.local("_out")
@@ -582,13 +935,17 @@ class Plan:
             allocs.append(f"{name} = {empty}({text}, {var.type.dtype!r})")
         for what in g.args:
             if what == "arena":
-                args.append(f"{ident}({arena}[0])")
+                args.append(f"{ident}({scratch})")
             elif what[0] == "input":
                 name = input_names[what[1]]
                 dtype = ctx.ref(np.dtype(g.fgraph.inputs[what[1]].type.dtype),
                                 f"dt_{g.fgraph.inputs[what[1]].type.dtype}")  # fmt: skip
-                cond = f"type({name}) is {ndarray} and {name}.dtype is {dtype}"
-                if g.fgraph.inputs[what[1]].ndim:  # large arrays: the usual code, at once
+                ndim = g.fgraph.inputs[what[1]].ndim
+                # ndim: trusted inputs are not checked, and outputs are allocated from
+                # their shapes before the kernel runs.
+                cond = (f"type({name}) is {ndarray} and {name}.dtype is {dtype} and "
+                        f"{name}.ndim == {ndim}")  # fmt: skip
+                if ndim:  # large arrays: the usual code, at once
                     cond += f" and {name}.size <= {ELEMENTS_MAX}"
                 if cond not in conds:
                     conds.append(cond)
@@ -600,8 +957,9 @@ class Plan:
         kernel_call = f"{call}({', '.join(args)})"
         lines = [f"{status} = -1", f"if {' and '.join(conds) or 'True'}:"]
         lines += ["    " + a for a in allocs]
-        lines += [f"    {status} = {kernel_call}", f"    if {status} > 0:",
-                  f"        {arena}[0] = {empty}({status}, 'uint8')",
+        lines += [f"    {scratch} = {arena}[0]", f"    {status} = {kernel_call}",
+                  f"    if {status} > 0:",
+                  f"        {scratch} = {arena}[0] = {empty}({status}, 'uint8')",
                   f"        {status} = {kernel_call}"]  # fmt: skip
         outs = [input_names[r[1]] if r[0] == "input" else out_names[r[1]] for r in g.returns]
         return lines, status, outs

@@ -154,6 +154,9 @@ def _op_expr(op, args, in_dtypes):
         # Numba's np.sign of a uint64 above 2**63 is -1 (wrapped): compare instead.
         x = args[0]
         return f"(1 if {x} > 0 else (-1 if {x} < 0 else 0))"
+    if isinstance(op, S.IntDiv) and all(d.startswith("int") for d in in_dtypes):
+        # Numba's int64 division gives 0 for INT64_MIN // -1; NumPy wraps to INT64_MIN.
+        return f"(-{args[0]} if {args[1]} == -1 else {args[0]} // {args[1]})"
     if isinstance(op, S.Sigmoid):
         return f"(1.0 / (1.0 + vm.exp(-{args[0]})))"
     if isinstance(op, S.Softplus):

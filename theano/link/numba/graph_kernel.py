@@ -316,9 +316,6 @@ class GraphKernel:
                 self._require_equal(full[0], other)
             # Equal after the checks: a length the caller can compute, where one is.
             dims.append(next((d for d in full if d.known), full[0]) if full else _ONE)
-        if _integer_power(node.op.scalar_op, out.type.dtype):
-            # NumPy raises on a negative exponent; a kernel cannot.
-            raise _Unsupported("an integer power")
         in_dtypes = [v.type.dtype for v in node.inputs]
         args = [f"e{k}_{i}" for i in range(len(ins))]
         local = _Locals(prefix=f"e{k}_t")
@@ -833,16 +830,6 @@ def op_kinds():
             Alloc, Subtensor, IncSubtensor, nnet.Softmax, nnet.LogSoftmax, nnet.SoftmaxWithBias,
             nnet.SoftmaxGrad, nnet.CrossentropySoftmaxArgmax1HotWithBias,
             nnet.CrossentropySoftmax1HotWithBiasDx)  # fmt: skip
-
-
-def _integer_power(scalar_op, dtype):
-    """True when ``scalar_op`` (of result ``dtype``) raises an integer to a power."""
-    from theano import scalar as S
-    from theano.scalar.composite import Composite
-
-    if isinstance(scalar_op, Composite):
-        return any(_integer_power(n.op, n.outputs[0].type.dtype) for n in scalar_op.nodes)
-    return isinstance(scalar_op, S.Pow) and not dtype.startswith("float")
 
 
 def _nnet_kind(op):

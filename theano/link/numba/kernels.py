@@ -120,6 +120,10 @@ def scalar_expr(op, args, in_dtypes, out_dtype) -> str:
             # LLVM give different values. Such casts stay with NumPy.
             raise NoNumbaForm(f"{in_dtypes[0]} -> {op.dtype} conversion")
         return _cast(args[0], op.dtype)
+    if isinstance(op, S.Pow) and _discrete(out_dtype):
+        # NumPy raises on an integer to a negative power; Numba's raises too, and a kernel
+        # that may raise links to Numba's runtime: its cached copy could not load alone.
+        raise NoNumbaForm("integer power")
     first = 1 if isinstance(op, S.Switch) else 0  # the condition stays as it is
     if not _discrete(out_dtype) and not out_dtype.startswith("complex"):
         args = [_cast(a, out_dtype) if k >= first and _discrete(d) else a

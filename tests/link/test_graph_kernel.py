@@ -245,7 +245,7 @@ def test_shape_mismatch_raises_the_python_tiers_error_and_changes_no_shared():
 def test_large_arrays_fall_back_to_the_usual_code():
     x = T.vector("x")
     big = data(graph_kernel.ELEMENTS_MAX + 1)
-    compare([x], [T.tanh(x) * 2 + 1], [big], expect=None)
+    compare([x], [(T.tanh(x) * 2 + 1).sum()], [big], expect=None)
     # A large intermediate from small inputs: the kernel declines.
     compare([x], [T.outer(x, x).sum(axis=0)], [data(200)], expect=-1)
     a, b = T.matrices("a", "b")
@@ -267,13 +267,14 @@ def test_inplace_update_is_written_into_the_shared_buffer():
     """As the usual code's in-place Gemm does."""
     x, y = T.matrices("x", "y")
     w = theano.shared(data(3, 4), name="w")
-    f = theano.function([x, y], [], updates=[(w, w - 0.1 * T.dot(x.T, y))], mode="NUMBA")
+    f = theano.function([x, y], (x * y.sum()).sum(), updates=[(w, w - 0.1 * T.dot(x.T, y))],
+                        mode="NUMBA")  # fmt: skip
     assert "True)" in f.call_source  # the usual code's Gemm is in place
     statuses = kernel_statuses(f)
     buffer = w.get_value(borrow=True)
     start = buffer.copy()
     a, b = data(2, 3), data(2, 4)
-    f(a, b)
+    np.testing.assert_allclose(f(a, b), (a * b.sum()).sum())
     assert w.get_value(borrow=True) is buffer
     np.testing.assert_allclose(buffer, start - 0.1 * a.T @ b, rtol=1e-12)
     assert statuses == [0]
@@ -284,7 +285,8 @@ def test_read_only_shared_buffer_is_left_to_the_usual_code():
     one; here it is put in the storage directly)."""
     x, y = T.matrices("x", "y")
     w = theano.shared(data(3, 4), name="w")
-    f = theano.function([x, y], [], updates=[(w, w - 0.1 * T.dot(x.T, y))], mode="NUMBA")
+    f = theano.function([x, y], (x * y.sum()).sum(), updates=[(w, w - 0.1 * T.dot(x.T, y))],
+                        mode="NUMBA")  # fmt: skip
     statuses = kernel_statuses(f)
     frozen = data(3, 4)
     frozen.flags.writeable = False
@@ -310,6 +312,15 @@ def test_graph_with_an_op_without_a_form_is_not_compiled_whole():
     x = T.matrix("x")
     f = theano.function([x], T.cumsum(x, axis=0) + 1, mode="NUMBA")
     assert "_graph_kernel" not in f.call_source
+
+
+def test_graphs_of_one_numpy_call_keep_the_usual_code():
+    """One kernel call costs about two NumPy calls on small arrays (bench/run.py)."""
+    x = T.matrix("x")
+    f = theano.function([x], x.T * 2 + 1, mode="NUMBA")
+    assert "_graph_kernel" not in f.call_source
+    f = theano.function([x], T.nnet.softmax(x), mode="NUMBA")  # NumPy: several calls
+    assert "_graph_kernel" in f.call_source
 
 
 def test_flag_off_compiles_no_whole_graph_kernel():
@@ -385,9 +396,9 @@ def test_basic_indexing_with_constant_and_computed_bounds(rewrites):
 def test_integer_index_out_of_range_raises_the_python_tiers_error():
     x = T.matrix("x")
     i = T.lscalar("i")
-    f = theano.function([x, i], x[i].sum(), mode="NUMBA")
+    f = theano.function([x, i], (x[i] * 2).sum(), mode="NUMBA")
     statuses = kernel_statuses(f)
-    np.testing.assert_allclose(f(np.ones((3, 2)), -3), 2.0)
+    np.testing.assert_allclose(f(np.ones((3, 2)), -3), 4.0)
     with pytest.raises(IndexError):
         f(np.ones((3, 2)), 3)
     assert statuses == [0, -1]
@@ -480,3 +491,31 @@ def test_review_cases_match_numpy_and_blas():
     with pytest.raises((ValueError, MemoryError)):  # the usual code's error
         f(np.empty((2**32, 0)), np.empty((0, 2**32)))
     assert statuses == [-1]
+
+
+def test_second_review_cases():
+    """Found in review: uint64 indices above intp's range, steps near 2**63, the
+    argmax of a row with NaN (the first NaN, as np.argmax), a shape broadcast as an
+    array in an unrewritten graph, float32 and float64 softmax nodes in one kernel."""
+    from theano.tensor.nnet import crossentropy_softmax_argmax_1hot_with_bias
+
+    x = T.matrix("x")
+    value = np.arange(35.0).reshape(5, 7)
+    i = T.scalar("i", dtype="uint64")
+    f = theano.function([x, i], (x[i:] * 2).sum(), mode="NUMBA")
+    statuses = kernel_statuses(f)
+    assert f(value, np.uint64(2**64 - 1)) == 0.0
+    assert f(value, np.uint64(1)) == (value[1:] * 2).sum()
+    assert statuses == [-1, 0]
+    s = T.lscalar("s")
+    compare([x, s], [(x[::s] * 2).sum()], [value, np.asarray(2**63 - 1)])
+    compare([x, s], [(x[::s] * 2).sum()], [value, np.asarray(-(2**63) + 1)])
+    compare([x, s], [(x[::s] * 2).sum()], [value, np.asarray(-(2**63))])
+    y, b = T.lvector("y"), T.vector("b")
+    am = crossentropy_softmax_argmax_1hot_with_bias(x, b, y)[2]
+    compare([x, b, y], [am, x.sum()], [np.array([[1.0, 5.0, np.nan, 7.0]]), np.zeros(4),
+                                       np.array([0])])  # fmt: skip
+    compare([x], [x / x.shape + 1], [value[:2, :2]], "plain", expect="absent")
+    xf = T.fmatrix("xf")
+    outs = [T.nnet.softmax(x).sum(), T.nnet.softmax(xf).sum()]
+    compare([x, xf], outs, [value / 10, (value / 10).astype("float32")], rtol=1e-6)

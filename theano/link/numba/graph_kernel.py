@@ -23,6 +23,8 @@ Like elementwise kernels, these are cached on disk as shared libraries
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from theano.graph.basic import Constant, alias_roots
@@ -346,6 +348,8 @@ class GraphKernel:
     def _dimshuffle(self, node):
         op = node.op
         x = self._value(node.inputs[0])
+        if x.elements is not None:
+            raise _Unsupported("a shape as an array")
         dims = [_ONE if d == "x" else x.dims[d] for d in op.new_order]
         if x.name is not None:
             value = _Value(x.dtype, dims, name=x.name, in_head=x.in_head)
@@ -502,6 +506,8 @@ class GraphKernel:
         value = self._value(var)
         if not value.in_head:
             raise _Unsupported(f"index {var} is computed from array values")
+        if var.type.dtype == "uint64":  # above intp's range: the usual code's error
+            self.head.append(f"if {value.name} > {np.iinfo(np.intp).max}: return -1")
         return value.name
 
     def _slice(self, k, x, idx_list, index_vars):
@@ -530,6 +536,10 @@ class GraphKernel:
             b, e, st, ln = (f"{name}{k}_{d}" for name in ("lo", "hi", "st", "ln"))
             h.append(f"{st} = np.intp({step if step is not None else 1})")
             h.append(f"if {st} == 0: return -1")
+            # A step longer than the dimension takes one element at most: clamped, so
+            # that the arithmetic below cannot overflow.
+            h.append(f"if {st} > {n}: {st} = {n} + 1")
+            h.append(f"if {st} < -{n}: {st} = -{n} - 1")
             # Python's slice.indices(n): bounds clamped to [0, n] (or [-1, n - 1] back).
             h.append(f"lower{k}_{d} = 0 if {st} > 0 else -1")
             h.append(f"upper{k}_{d} = {n} if {st} > 0 else {n} - 1")
@@ -659,7 +669,11 @@ class GraphKernel:
         dtype = out.type.dtype
         target = self._memory(out, [rows, cols] if out.ndim == 2 else [cols])
         put = f"{target.ptr}[i * {cols.src} + j]"
-        self.body += [
+        if isinstance(node.op, LogSoftmax):
+            value = _cast(f"{z} - top - np.log(total)", dtype)
+        else:
+            value = _cast(f"np.exp({z} - top) / total", dtype)
+        lines = [
             f"for i in range({rows.src}):",
             f"    top = {_literal(-np.inf, dtype)}",
             f"    for j in range({cols.src}):",
@@ -668,11 +682,9 @@ class GraphKernel:
             f"    for j in range({cols.src}):",
             f"        total += {_cast(f'np.exp({z} - top)', dtype)}",
             f"    for j in range({cols.src}):",
+            f"        {put} = {value}",
         ]
-        if isinstance(node.op, LogSoftmax):
-            self.body.append(f"        {put} = {_cast(f'{z} - top - np.log(total)', dtype)}")
-        else:
-            self.body.append(f"        {put} = {_cast(f'np.exp({z} - top) / total', dtype)}")
+        self.body += _own_names(k, lines)
         self.values[out] = target
 
     def _softmax_grad(self, k, node):
@@ -687,14 +699,17 @@ class GraphKernel:
         target = self._memory(out, [rows, cols] if out.ndim == 2 else [cols])
         product = _cast(f"{dy('i', 'j')} * {sm('i', 'j')}", dtype)
         grad = _cast(f"{product} - {sm('i', 'j')} * total", dtype)
-        self.body += [
-            f"for i in range({rows.src}):",
-            f"    total = {_literal(0, dtype)}",
-            f"    for j in range({cols.src}):",
-            f"        total += {product}",
-            f"    for j in range({cols.src}):",
-            f"        {target.ptr}[i * {cols.src} + j] = {grad}",
-        ]
+        self.body += _own_names(
+            k,
+            [
+                f"for i in range({rows.src}):",
+                f"    total = {_literal(0, dtype)}",
+                f"    for j in range({cols.src}):",
+                f"        total += {product}",
+                f"    for j in range({cols.src}):",
+                f"        {target.ptr}[i * {cols.src} + j] = {grad}",
+            ],
+        )
         self.values[out] = target
 
     def _crossentropy(self, k, node):
@@ -714,26 +729,30 @@ class GraphKernel:
         pa = self._memory(am, [rows])
         z = f"({read('i', 'j')} + {b.read([None if bvar.broadcastable[0] else 'j'])})"
         zl = f"({read('i', 'label')} + {b.read([None if bvar.broadcastable[0] else 'label'])})"
-        self.body += [
-            f"for i in range({rows.src}):",
-            f"    label = np.intp({y.read([None if yvar.broadcastable[0] else 'i'])})",
-            f"    if label < 0 or label >= {cols.src}: return -1",
-            "    best = 0",
-            f"    top = {_literal(-np.inf, dtype)}",
-            f"    for j in range({cols.src}):",
-            f"        if {z} > top or j == 0:",
-            f"            top = {z}",
-            "            best = j",
-            f"    total = {_literal(0, dtype)}",
-            f"    for j in range({cols.src}):",
-            f"        e = {_cast(f'np.exp({z} - top)', dtype)}",
-            f"        {ps.ptr}[i * {cols.src} + j] = e",
-            "        total += e",
-            f"    for j in range({cols.src}):",
-            f"        {ps.ptr}[i * {cols.src} + j] = {ps.ptr}[i * {cols.src} + j] / total",
-            f"    {pn.ptr}[i] = {_cast(f'np.log(total) - ({zl} - top)', dtype)}",
-            f"    {pa.ptr}[i] = {_cast('best', am.type.dtype)}",
-        ]
+        self.body += _own_names(
+            k,
+            [
+                f"for i in range({rows.src}):",
+                f"    label = np.intp({y.read([None if yvar.broadcastable[0] else 'i'])})",
+                f"    if label < 0 or label >= {cols.src}: return -1",
+                "    best = 0",
+                f"    top = {_literal(-np.inf, dtype)}",
+                f"    for j in range({cols.src}):",
+                # np.argmax: the first maximum, or the first NaN.
+                f"        if j == 0 or {z} > top or ({z} != {z} and top == top):",
+                f"            top = {z}",
+                "            best = j",
+                f"    total = {_literal(0, dtype)}",
+                f"    for j in range({cols.src}):",
+                f"        e = {_cast(f'np.exp({z} - top)', dtype)}",
+                f"        {ps.ptr}[i * {cols.src} + j] = e",
+                "        total += e",
+                f"    for j in range({cols.src}):",
+                f"        {ps.ptr}[i * {cols.src} + j] = {ps.ptr}[i * {cols.src} + j] / total",
+                f"    {pn.ptr}[i] = {_cast(f'np.log(total) - ({zl} - top)', dtype)}",
+                f"    {pa.ptr}[i] = {_cast('best', am.type.dtype)}",
+            ],
+        )
         self.head.append(f"if {cols.src} == 0: return -1")
         self.values[nll], self.values[sm], self.values[am] = pn, ps, pa
 
@@ -749,15 +768,18 @@ class GraphKernel:
         dtype = node.outputs[0].type.dtype
         out = self._memory(node.outputs[0], [rows, cols])
         g = _cast(dy.read([None if dyvar.broadcastable[0] else "i"]), dtype)
-        self.body += [
-            f"for i in range({rows.src}):",
-            f"    label = np.intp({y.read([None if yvar.broadcastable[0] else 'i'])})",
-            f"    if label < 0 or label >= {cols.src}: return -1",
-            f"    g = {g}",
-            f"    for j in range({cols.src}):",
-            f"        {out.ptr}[i * {cols.src} + j] = {_cast(read('i', 'j') + ' * g', dtype)}",
-            f"    {out.ptr}[i * {cols.src} + label] -= g",
-        ]
+        self.body += _own_names(
+            k,
+            [
+                f"for i in range({rows.src}):",
+                f"    label = np.intp({y.read([None if yvar.broadcastable[0] else 'i'])})",
+                f"    if label < 0 or label >= {cols.src}: return -1",
+                f"    g = {g}",
+                f"    for j in range({cols.src}):",
+                f"        {out.ptr}[i * {cols.src} + j] = {_cast(read('i', 'j') + ' * g', dtype)}",
+                f"    {out.ptr}[i * {cols.src} + label] -= g",
+            ],
+        )
         self.values[node.outputs[0]] = out
 
     # ------------------------------------------------------------------ the end
@@ -832,6 +854,20 @@ def op_kinds():
             nnet.CrossentropySoftmax1HotWithBiasDx)  # fmt: skip
 
 
+def numpy_calls(node) -> int:
+    """About how many NumPy calls the usual code makes for ``node``: none for a view
+    or a shape, several for a softmax or a cross-entropy."""
+    from theano.tensor.elemwise import DimShuffle
+    from theano.tensor.shape import Shape, Shape_i
+    from theano.tensor.subtensor import IncSubtensor, Subtensor
+
+    if isinstance(node.op, DimShuffle | Shape | Shape_i | Subtensor):
+        return 0
+    if _nnet_kind(node.op) is not None:
+        return 4
+    return 2 if isinstance(node.op, IncSubtensor) else 1
+
+
 def _nnet_kind(op):
     """The method name computing a softmax-family or cross-entropy op, or None."""
     from theano.tensor.nnet import basic as nnet
@@ -856,6 +892,15 @@ def _kernel_dtype(dtype):
 def _sin_cos(source):
     # vector_math's sin and cos hold on a bounded range only: the C library's here.
     return source.replace("vm.sin(", "np.sin(").replace("vm.cos(", "np.cos(")
+
+
+_ROW_LOCALS = re.compile(r"\b(top|total|label|best|e|g)\b")
+
+
+def _own_names(k, lines):
+    """``lines`` with their locals named for node ``k``: Numba gives a name one type,
+    and two nodes of different dtypes must not share one."""
+    return [_ROW_LOCALS.sub(lambda m: f"{m.group(1)}{k}", ln) for ln in lines]
 
 
 def _contiguous(dims):

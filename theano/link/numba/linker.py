@@ -304,14 +304,16 @@ def count_kernels(nodes) -> int:
 
 
 def whole_graph_candidate(fgraph, nodes) -> bool:
-    """True when ``config.numba.whole_graph`` is on and every node's op is of a kind a
-    whole-graph kernel computes (a cheap test, before any kernel is built)."""
-    from theano.link.numba.graph_kernel import op_kinds
+    """True when ``config.numba.whole_graph`` is on, every node's op is of a kind a
+    whole-graph kernel computes, and the graph costs NumPy more than one call (a cheap
+    test, before any kernel is built)."""
+    from theano.link.numba.graph_kernel import numpy_calls, op_kinds
 
     if not config.numba.whole_graph or not nodes:
         return False
     kinds = op_kinds()
-    return all(isinstance(n.op, kinds) for n in nodes)
+    # One kernel call costs about what two NumPy calls on small arrays do.
+    return all(isinstance(n.op, kinds) for n in nodes) and sum(map(numpy_calls, nodes)) >= 2
 
 
 def whole_graph(fgraph, nodes):

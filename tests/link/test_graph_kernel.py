@@ -519,3 +519,15 @@ def test_second_review_cases():
     xf = T.fmatrix("xf")
     outs = [T.nnet.softmax(x).sum(), T.nnet.softmax(xf).sum()]
     compare([x, xf], outs, [value / 10, (value / 10).astype("float32")], rtol=1e-6)
+
+
+def test_graphs_with_large_shared_values_build_no_whole_graph_kernel():
+    """Their kernel would never run (it declines above ELEMENTS_MAX elements), and a
+    whole-graph kernel takes seconds to build."""
+    x = T.matrix("x")
+    w = theano.shared(np.zeros((graph_kernel.ELEMENTS_MAX + 1, 1)), name="w")
+    f = theano.function([x], (T.dot(x, w) * 2).sum(), mode="NUMBA")
+    assert "_graph_kernel" not in f.call_source
+    w.set_value(np.zeros((4, 1)))
+    f = theano.function([x], (T.dot(x, w) * 2).sum(), mode="NUMBA")
+    assert "_graph_kernel" in f.call_source

@@ -512,7 +512,9 @@ class Function:
 
         if not numba_linker.available():
             return
-        whole = numba_linker.whole_graph_candidate(self.maker.fgraph, self.maker.nodes)
+        shared = [c.storage[0] for c, spec in zip(self.containers, self.maker.inputs)
+                  if spec.shared]  # fmt: skip
+        whole = numba_linker.whole_graph_candidate(self.maker.fgraph, self.maker.nodes, shared)
         if not whole and not numba_linker.count_kernels(self.maker.nodes):
             return
         override = numba_linker._node_override

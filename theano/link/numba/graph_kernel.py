@@ -98,7 +98,9 @@ class _Value:
             return self.name
         if self.ptr is None:
             raise _Unsupported("a shape read as an array")
-        return _cast(f"{self.ptr}[{self.offset(index)}]", self.dtype)
+        element = f"{self.ptr}[{self.offset(index)}]"
+        # A pointer's elements have the dtype already (a bool is stored as a uint8).
+        return _cast(element, "bool") if self.dtype == "bool" else element
 
 
 def _store(dtype, value):
@@ -119,6 +121,7 @@ class GraphKernel:
         self.data, self.nd, self.dims_at, self.strides_at, self.flags = layout
         self.fgraph = fgraph
         self.head, self.body, self.tail = [], [], []
+        self.checks = []  # conditions on which the kernel returns -1 (`_decline_if`)
         self.values: dict = {}
         self.args: list = []  # ("input", index) | ("constant", array) | ("output", k) | "arena"
         self.outputs: list = []  # (variable, python dims) allocated by the caller
@@ -193,10 +196,10 @@ class GraphKernel:
             h.append(f"ss{k} = mem.at_intp(h{k}[{self.strides_at // 8}])")
         for j, bcast in enumerate(var.broadcastable):
             h.append(f"d{k}_{j} = dd{k}[{j}]")
-            h.append(f"if ss{k}[{j}] % {item} != 0: return -1")
+            self._decline_if(f"ss{k}[{j}] % {item} != 0")
             h.append(f"s{k}_{j} = ss{k}[{j}] // {item}")
             if bcast:
-                h.append(f"if d{k}_{j} != 1: return -1")
+                self._decline_if(f"d{k}_{j} != 1")
                 dims.append(_ONE)
             else:
                 dims.append(_Dim(f"d{k}_{j}", (what, j)))
@@ -226,20 +229,27 @@ class GraphKernel:
     # ------------------------------------------------------------------ storage
     def _require_equal(self, a: _Dim, b: _Dim):
         if a.src != b.src:
-            self.head.append(f"if {a.src} != {b.src}: return -1")
+            self._decline_if(f"{a.src} != {b.src}")
+
+    def _decline_if(self, condition):
+        """Return -1 when ``condition`` holds, tested with the others at the end of the
+        head, in one branch: Numba's compile time grows with the branches."""
+        if condition not in self.checks:
+            self.checks.append(condition)
 
     def _memory(self, var, dims, dtype=None):
         """Memory for a value of ``dims``: the caller's array for a function output,
         else a slice of the arena; C-contiguous."""
         dtype = dtype or var.type.dtype
         k = self._fresh("m")
-        # Each length is checked before it multiplies: a product of lengths read from
-        # arrays of no elements ((2**32, 0) @ (0, 2**32)) must not wrap around.
-        self.head.append(f"n{k} = 1")
-        for d in dims:
-            self.head.append(f"if {d.src} > {ELEMENTS_MAX}: return -1")
-            self.head.append(f"n{k} *= {d.src}")
-            self.head.append(f"if n{k} > {ELEMENTS_MAX}: return -1")
+        # Each length is checked too: a product of lengths read from arrays of no
+        # elements ((2**32, 0) @ (0, 2**32)) may wrap around; of four at most does not.
+        if len(dims) > 4:
+            raise _Unsupported("more than four dimensions")
+        lengths = [d.src for d in dims if d.src != "1"]
+        self.head.append(f"n{k} = {' * '.join(lengths) or '1'}")
+        for length in [*lengths, f"n{k}"]:
+            self._decline_if(f"{length} > {ELEMENTS_MAX}")
         strides, step = [], "1"
         for d in reversed(dims):
             strides.insert(0, step)
@@ -374,7 +384,7 @@ class GraphKernel:
         x = self._value(var)
         for a in axes:
             if combine in ("max", "min"):  # NumPy raises on an empty maximum
-                self.head.append(f"if {x.dims[a].src} == 0: return -1")
+                self._decline_if(f"{x.dims[a].src} == 0")
         kept = [d for d in range(var.ndim) if d not in axes]
         if op.keepdims_pattern is not None:
             dims = [_ONE if d in axes else x.dims[d] for d in range(var.ndim)]
@@ -440,9 +450,8 @@ class GraphKernel:
             for have, want in zip(zv.dims, dims):
                 self._require_equal(have, want)
             dims = zv.dims
-        self.head.append(f"if {m.src} > {PRODUCT_MAX} or {n.src} > {PRODUCT_MAX} or "
-                         f"{kx.src} > {PRODUCT_MAX}: return -1")  # fmt: skip
-        self.head.append(f"if {m.src} * {n.src} * {kx.src} > {PRODUCT_MAX}: return -1")
+        for length in (m.src, n.src, kx.src, f"{m.src} * {n.src} * {kx.src}"):
+            self._decline_if(f"{length} > {PRODUCT_MAX}")
         acc = f"r{k}_acc"
         if all(out.broadcastable):
             self.body.append(f"{acc} = np.{dtype}(0)")
@@ -507,7 +516,7 @@ class GraphKernel:
         if not value.in_head:
             raise _Unsupported(f"index {var} is computed from array values")
         if var.type.dtype == "uint64":  # above intp's range: the usual code's error
-            self.head.append(f"if {value.name} > {np.iinfo(np.intp).max}: return -1")
+            self._decline_if(f"{value.name} > {np.iinfo(np.intp).max}")
         return value.name
 
     def _slice(self, k, x, idx_list, index_vars):
@@ -524,7 +533,7 @@ class GraphKernel:
                 i = f"ix{k}_{d}"
                 h.append(f"{i} = np.intp({self._index_value(next(values))})")
                 h.append(f"if {i} < 0: {i} += {n}")
-                h.append(f"if {i} < 0 or {i} >= {n}: return -1")
+                self._decline_if(f"{i} < 0 or {i} >= {n}")
                 start = f"{start} + {i} * {stride}"
                 continue
             lo, hi, step = (self._index_value(next(values)) if present else None
@@ -535,7 +544,7 @@ class GraphKernel:
                 continue
             b, e, st, ln = (f"{name}{k}_{d}" for name in ("lo", "hi", "st", "ln"))
             h.append(f"{st} = np.intp({step if step is not None else 1})")
-            h.append(f"if {st} == 0: return -1")
+            self._decline_if(f"{st} == 0")
             # A step longer than the dimension takes one element at most: clamped, so
             # that the arithmetic below cannot overflow.
             h.append(f"if {st} > {n}: {st} = {n} + 1")
@@ -619,12 +628,12 @@ class GraphKernel:
                 dims.append(same)
                 continue
             if b:
-                self.head.append(f"if {n} != 1: return -1")
+                self._decline_if(f"{n} != 1")
                 dims.append(_ONE)
                 continue
             name = f"al{k}_{j}"
             self.head.append(f"{name} = np.intp({n})")
-            self.head.append(f"if {name} < 0: return -1")
+            self._decline_if(f"{name} < 0")
             dims.append(_Dim(name, known=False))
         lead = out.ndim - value_var.ndim
         for j, b in enumerate(value_var.broadcastable):
@@ -738,9 +747,10 @@ class GraphKernel:
                 "    best = 0",
                 f"    top = {_literal(-np.inf, dtype)}",
                 f"    for j in range({cols.src}):",
+                f"        z = {z}",
                 # np.argmax: the first maximum, or the first NaN.
-                f"        if j == 0 or {z} > top or ({z} != {z} and top == top):",
-                f"            top = {z}",
+                "        if j == 0 or z > top or (z != z and top == top):",
+                "            top = z",
                 "            best = j",
                 f"    total = {_literal(0, dtype)}",
                 f"    for j in range({cols.src}):",
@@ -753,7 +763,7 @@ class GraphKernel:
                 f"    {pa.ptr}[i] = {_cast('best', am.type.dtype)}",
             ],
         )
-        self.head.append(f"if {cols.src} == 0: return -1")
+        self._decline_if(f"{cols.src} == 0")
         self.values[nll], self.values[sm], self.values[am] = pn, ps, pa
 
     def _crossentropy_dx(self, k, node):
@@ -805,8 +815,7 @@ class GraphKernel:
             if value.views is not None:
                 raise _Unsupported("an in-place update that is a view of an input")
             a = f"a{dest.views}"
-            self.head.append(f"if mem.at_int32({a} + {self.flags})[0] & {WRITEABLE_FLAG} == 0: "
-                             "return -1")  # fmt: skip
+            self._decline_if(f"mem.at_int32({a} + {self.flags})[0] & {WRITEABLE_FLAG} == 0")
             for have, want in zip(value.dims, dest.dims):
                 self._require_equal(have, want)
             dtype = var.type.dtype
@@ -818,6 +827,9 @@ class GraphKernel:
         """The kernel module's source."""
         arena = self._arg("arena")
         lines = list(self.head)
+        for start in range(0, len(self.checks), 16):
+            part = " | ".join(f"({c})" for c in self.checks[start : start + 16])
+            lines.append(f"if {part}: return -1")
         lines.append("need = 0")
         for k, dtype in self.arena:
             size = np.dtype(dtype).itemsize
@@ -894,7 +906,7 @@ def _sin_cos(source):
     return source.replace("vm.sin(", "np.sin(").replace("vm.cos(", "np.cos(")
 
 
-_ROW_LOCALS = re.compile(r"\b(top|total|label|best|e|g)\b")
+_ROW_LOCALS = re.compile(r"\b(top|total|label|best|e|g|z)\b")
 
 
 def _own_names(k, lines):

@@ -86,7 +86,21 @@ def _discrete(dtype):
 
 
 def _cast(expr, dtype):
-    return f"np.{'bool_' if dtype == 'bool' else dtype}({expr})"
+    """``expr`` converted to ``dtype`` (once: an expression converted already is kept)."""
+    head = f"np.{'bool_' if dtype == 'bool' else dtype}("
+    if expr.startswith(head) and _closes_at_end(expr, len(head) - 1):
+        return expr
+    return f"{head}{expr})"
+
+
+def _closes_at_end(expr, opening):
+    """True when the parenthesis at ``opening`` closes at the end of ``expr``."""
+    depth = 0
+    for k in range(opening, len(expr)):
+        depth += {"(": 1, ")": -1}.get(expr[k], 0)
+        if depth == 0:
+            return k == len(expr) - 1
+    return False
 
 
 def _literal(value, dtype):

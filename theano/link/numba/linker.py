@@ -303,13 +303,16 @@ def count_kernels(nodes) -> int:
     return sum(1 for n in nodes if _compiles(n) or isinstance(n.op, others))
 
 
-def whole_graph_candidate(fgraph, nodes) -> bool:
+def whole_graph_candidate(fgraph, nodes, shared_values=()) -> bool:
     """True when ``config.numba.whole_graph`` is on, every node's op is of a kind a
-    whole-graph kernel computes, and the graph costs NumPy more than one call (a cheap
-    test, before any kernel is built)."""
-    from theano.link.numba.graph_kernel import numpy_calls, op_kinds
+    whole-graph kernel computes, the graph costs NumPy more than one call, and no
+    shared value (``shared_values``, the current ones) is too large for the kernel to
+    run: a cheap test, before a kernel that takes seconds to build is built."""
+    from theano.link.numba.graph_kernel import ELEMENTS_MAX, numpy_calls, op_kinds
 
     if not config.numba.whole_graph or not nodes:
+        return False
+    if any(np.size(v) > ELEMENTS_MAX for v in shared_values):
         return False
     kinds = op_kinds()
     # One kernel call costs about what two NumPy calls on small arrays do.

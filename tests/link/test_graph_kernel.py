@@ -531,3 +531,25 @@ def test_graphs_with_large_shared_values_build_no_whole_graph_kernel():
     w.set_value(np.zeros((4, 1)))
     f = theano.function([x], (T.dot(x, w) * 2).sum(), mode="NUMBA")
     assert "_graph_kernel" in f.call_source
+
+
+def test_background_tier_serves_per_node_kernels_then_the_whole_graph(monkeypatch):
+    """In the background, the whole-graph kernel (seconds to build) comes second."""
+    from theano.link.numba import linker
+
+    stages = []
+    real = linker.TieredCompiler.__init__
+
+    def spy(self, built, install):
+        stages.extend(b.__name__ for b in built)
+        real(self, built, install)
+
+    monkeypatch.setattr(linker.TieredCompiler, "__init__", spy)
+    x = T.matrix("x")
+    f = theano.function([x], (T.exp(x) * 2).sum(axis=0), mode=Mode("numba", "fast_run"))
+    assert f.wait_for_tier(60) == "numba"
+    assert stages == ["per_node", "whole_graph"]
+    statuses = kernel_statuses(f)
+    value = data(3, 4)
+    np.testing.assert_allclose(f(value), (np.exp(value) * 2).sum(axis=0))
+    assert statuses == [0]

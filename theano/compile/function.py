@@ -519,21 +519,31 @@ class Function:
             return
         override = numba_linker._node_override
 
-        def build():
-            plan = numba_linker.whole_graph(self.maker.fgraph, self.maker.nodes) if whole else None
-            fast_path = plan.emit if plan is not None else None
-            return _build_call(self, override, install=False, fast_path=fast_path)
+        def per_node():
+            return _build_call(self, override, install=False)
+
+        def whole_graph():
+            # Seconds to build: in the background it comes second, after the per-node
+            # kernels are serving (and it keeps them for large arrays).
+            plan = numba_linker.whole_graph(self.maker.fgraph, self.maker.nodes)
+            if plan is None:
+                return None
+            return _build_call(self, override, install=False, fast_path=plan.emit)
 
         def install(built):
+            if built is None:
+                return
             self._override = override
             self._checked, self._trusted, self.call_source, self._call_graphs = built
             self.tier = "numba"
             type(self).__call__ = self._trusted if self._trust else self._checked
 
         if linker == "numba_sync":
-            install(build())
+            built = whole_graph() if whole else None
+            install(built if built is not None else per_node())
         else:
-            self._tiering = numba_linker.TieredCompiler(build, install).start()
+            stages = [per_node, whole_graph] if whole else [per_node]
+            self._tiering = numba_linker.TieredCompiler(stages, install).start()
 
     def wait_for_tier(self, timeout=None) -> str:
         """Wait for a background Numba compile, if any; return the tier now in use."""

@@ -332,10 +332,12 @@ def compile_tier(generate_fn, *args, **kwargs):
 
 
 class TieredCompiler:
-    """Compile the Numba tier in a background thread and hand it to ``install``."""
+    """Compile the Numba tier in a background thread and hand it to ``install``: each of
+    the ``stages`` (functions building a tier, or None) in turn, the later replacing the
+    earlier."""
 
-    def __init__(self, build, install):
-        self._build = build
+    def __init__(self, stages, install):
+        self._stages = list(stages)
         self._install = install
         self.done = threading.Event()
         self.error: BaseException | None = None
@@ -347,7 +349,8 @@ class TieredCompiler:
 
     def _run(self):
         try:
-            self._install(self._build())
+            for build in self._stages:
+                self._install(build())
         except Exception as err:  # noqa: BLE001 (the Python tier keeps serving)
             self.error = err
             warnings.warn(

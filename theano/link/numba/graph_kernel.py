@@ -87,7 +87,8 @@ class _Value:
 
     def offset(self, index):
         """The element offset of ``index`` (a source per dimension, None for 0)."""
-        terms = [f"{i} * {s}" for i, s in zip(index, self.strides) if i is not None and s != "0"]
+        terms = [i if s == "1" else f"{i} * {s}"
+                 for i, s in zip(index, self.strides) if i is not None and s != "0"]  # fmt: skip
         if self.start != "0":
             terms.insert(0, self.start)
         return " + ".join(terms) or "0"
@@ -124,8 +125,8 @@ class GraphKernel:
         self.checks = []  # conditions on which the kernel returns -1 (`_decline_if`)
         self.values: dict = {}
         self.args: list = []  # ("input", index) | ("constant", array) | ("output", k) | "arena"
-        self.outputs: list = []  # (variable, python dims) allocated by the caller
-        self.out_arg: dict = {}  # variable -> its kernel argument
+        self.outputs: list = []  # the variables whose arrays the caller allocates
+        self.out_index: dict = {}  # variable -> its place in self.outputs
         self.returns: list = []  # per graph output: ("input", index) | ("output", k)
         self.arena: list = []
         self._counter = 0
@@ -161,10 +162,10 @@ class GraphKernel:
                 self.copy_back[var] = target
                 self.returns.append(("input", target))
                 continue
-            if var not in self.out_arg:
-                self.out_arg[var] = len(self.outputs)
+            if var not in self.out_index:
+                self.out_index[var] = len(self.outputs)
                 self.outputs.append(var)
-            self.returns.append(("output", self.out_arg[var]))
+            self.returns.append(("output", self.out_index[var]))
         overwritten = {fg.inputs[j] for j in self.copy_back.values()}
         for k, var in enumerate(fg.outputs):
             if var not in self.copy_back and alias_roots(var) & overwritten:
@@ -924,10 +925,16 @@ def _contiguous(dims):
 
 
 def _loops(dims, inner):
-    """Nested loops over ``dims`` (indices ``i0, i1...``) around the lines ``inner``."""
-    lines = [f"{'    ' * j}for i{j} in range({d.src}):" for j, d in enumerate(dims)]
-    pad = "    " * len(dims)
-    return lines + [pad + ln for ln in inner]
+    """Nested loops over ``dims`` (indices ``i0, i1...``) around the lines ``inner``; a
+    dimension of length 1 is no loop, its index 0."""
+    lines, depth = [], 0
+    for j, d in enumerate(dims):
+        if d.src == "1":
+            lines.append(f"{'    ' * depth}i{j} = 0")
+        else:
+            lines.append(f"{'    ' * depth}for i{j} in range({d.src}):")
+            depth += 1
+    return lines + ["    " * depth + ln for ln in inner]
 
 
 def _identity(combine, dtype):

@@ -505,8 +505,9 @@ def test_second_review_cases():
     f = theano.function([x, i], (x[i:] * 2).sum(), mode="NUMBA")
     statuses = kernel_statuses(f)
     assert f(value, np.uint64(2**64 - 1)) == 0.0
+    assert f(value, np.uint64(2**63)) == 0.0  # 2**63 > intp: compared right (third review)
     assert f(value, np.uint64(1)) == (value[1:] * 2).sum()
-    assert statuses == [-1, 0]
+    assert statuses == [-1, -1, 0]
     s = T.lscalar("s")
     compare([x, s], [(x[::s] * 2).sum()], [value, np.asarray(2**63 - 1)])
     compare([x, s], [(x[::s] * 2).sum()], [value, np.asarray(-(2**63) + 1)])
@@ -553,3 +554,13 @@ def test_background_tier_serves_per_node_kernels_then_the_whole_graph(monkeypatc
     value = data(3, 4)
     np.testing.assert_allclose(f(value), (np.exp(value) * 2).sum(axis=0))
     assert statuses == [0]
+
+
+def test_setting_an_input_keeps_the_whole_graph_kernel():
+    """``f['name'] = value`` on an input without a container rebuilds the call."""
+    x, y = T.matrices("x", "y")
+    f = theano.function([x, y], (T.exp(x) * y).sum(axis=0), mode="NUMBA")
+    assert "_graph_kernel" in f.call_source
+    f["y"] = np.full((2, 2), 2.0)  # y now has a stored value: the call is rebuilt
+    assert "_graph_kernel" in f.call_source
+    np.testing.assert_allclose(f(np.zeros((2, 2))), [4.0, 4.0])

@@ -475,6 +475,7 @@ class Function:
         self.maker = maker
         self._graph_fn = graph_fn
         self._override = None
+        self._fast_path = None  # the Numba tier's whole-graph kernel call, when it has one
         self.name = maker.name
         self.containers = []
         for spec in maker.inputs:
@@ -520,7 +521,7 @@ class Function:
         override = numba_linker._node_override
 
         def per_node():
-            return _build_call(self, override, install=False)
+            return _build_call(self, override, install=False), None
 
         def whole_graph():
             # Seconds to build: in the background it comes second, after the per-node
@@ -528,12 +529,13 @@ class Function:
             plan = numba_linker.whole_graph(self.maker.fgraph, self.maker.nodes)
             if plan is None:
                 return None
-            return _build_call(self, override, install=False, fast_path=plan.emit)
+            return _build_call(self, override, install=False, fast_path=plan.emit), plan.emit
 
         def install(built):
             if built is None:
                 return
             self._override = override
+            built, self._fast_path = built
             self._checked, self._trusted, self.call_source, self._call_graphs = built
             self.tier = "numba"
             type(self).__call__ = self._trusted if self._trust else self._checked
@@ -594,7 +596,7 @@ class Function:
         if self.containers[i] is None:
             self.containers[i] = Container(spec.variable.type, value)
             self._checked, self._trusted, self.call_source, self._call_graphs = _build_call(
-                self, self._override
+                self, self._override, fast_path=self._fast_path
             )
             type(self).__call__ = self._trusted if self._trust else self._checked
         else:

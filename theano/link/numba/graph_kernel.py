@@ -24,6 +24,7 @@ Like elementwise kernels, these are cached on disk as shared libraries
 from __future__ import annotations
 
 import re
+import warnings
 
 import numpy as np
 
@@ -200,7 +201,10 @@ class GraphKernel:
             self._decline_if(f"ss{k}[{j}] % {item} != 0")
             h.append(f"s{k}_{j} = ss{k}[{j}] // {item}")
             if bcast:
-                self._decline_if(f"d{k}_{j} != 1")
+                if all(var.broadcastable):  # its element is read at once, below
+                    h.append(f"if d{k}_{j} != 1: return -1")
+                else:
+                    self._decline_if(f"d{k}_{j} != 1")
                 dims.append(_ONE)
             else:
                 dims.append(_Dim(f"d{k}_{j}", (what, j)))
@@ -517,7 +521,9 @@ class GraphKernel:
         if not value.in_head:
             raise _Unsupported(f"index {var} is computed from array values")
         if var.type.dtype == "uint64":  # above intp's range: the usual code's error
-            self._decline_if(f"{value.name} > {np.iinfo(np.intp).max}")
+            # (as intp it is negative; compared as uint64 with an int literal, Numba
+            # compares in float64, where 2**63 + 1 is 2**63)
+            self._decline_if(f"np.intp({value.name}) < 0")
         return value.name
 
     def _slice(self, k, x, idx_list, index_vars):
@@ -1035,6 +1041,9 @@ def plan(fgraph, nodes):
         graph = GraphKernel(fgraph, nodes)
         source = graph.source()
     except _Unsupported:
+        return None
+    except Exception as err:  # noqa: BLE001 (a bug here must not cost the function)
+        warnings.warn(f"no whole-graph kernel: {type(err).__name__}: {err}", stacklevel=2)
         return None
     from theano.link.numba.ops import FunctionSpec
 

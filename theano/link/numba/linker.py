@@ -348,14 +348,17 @@ class TieredCompiler:
         return self
 
     def _run(self):
+        first = True
         try:
             for build in self._stages:
                 self._install(build())
+                first = False
         except Exception as err:  # noqa: BLE001 (the Python tier keeps serving)
             self.error = err
             warnings.warn(
                 f"the Numba tier could not be compiled; the function keeps running on the "
-                f"Python tier: {type(err).__name__}: {err}",
+                f"{'Python tier' if first else 'Numba tier built so far'}: "
+                f"{type(err).__name__}: {err}",
                 stacklevel=1,
             )
         finally:

@@ -564,3 +564,16 @@ def test_setting_an_input_keeps_the_whole_graph_kernel():
     f["y"] = np.full((2, 2), 2.0)  # y now has a stored value: the call is rebuilt
     assert "_graph_kernel" in f.call_source
     np.testing.assert_allclose(f(np.zeros((2, 2))), [4.0, 4.0])
+
+
+@pytest.mark.parametrize("rewrites", ["rewritten", "plain"])
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int32"])
+def test_argmax_and_argmin_as_numpy(rewrites, dtype):
+    """The first extremum, or the first NaN; the classic ``errors`` of a classifier."""
+    x, y = T.matrix("x", dtype=dtype), T.lvector("y")
+    outs = [T.argmax(x, axis=1), T.argmin(x, axis=0), T.argmax(x[2]), T.argmin(x[::-1], axis=1),
+            T.mean(T.neq(T.argmax(x, axis=1), y))]  # fmt: skip
+    value = rng.integers(-3, 4, (5, 6)).astype(dtype)  # ties: the first wins
+    if dtype != "int32":
+        value[1, 3] = value[4, 0] = np.nan
+    compare([x, y], outs, [value, np.arange(5) % 6], rewrites)

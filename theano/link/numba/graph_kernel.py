@@ -280,7 +280,7 @@ class GraphKernel:
     def _node(self, k, node):
         from theano.tensor.blas import Dot21, Dot22, Gemm, Gemv, Ger
         from theano.tensor.elemwise import CAReduce, DimShuffle, Elemwise
-        from theano.tensor.math import Dot
+        from theano.tensor.math import Argmax, Dot
         from theano.tensor.shape import Alloc, Shape, Shape_i
         from theano.tensor.subtensor import IncSubtensor, Subtensor
 
@@ -319,6 +319,8 @@ class GraphKernel:
             return self._inc_subtensor(k, node)
         if isinstance(op, Alloc):
             return self._alloc(k, node)
+        if isinstance(op, Argmax):
+            return self._argmax(k, node)
         raise _Unsupported(f"{op} has no whole-graph form")
 
     def _elemwise(self, k, node):
@@ -420,6 +422,52 @@ class GraphKernel:
             value = _store(out.type.dtype, _cast(target.read(out_index), out.type.dtype))
             self.body.extend(_loops(dims, [f"{final.ptr}[{final.offset(out_index)}] = {value}"]))
             target = final
+        self.values[out] = target
+
+    def _argmax(self, k, node):
+        """`Argmax` and `Argmin` over one axis or all: the first extremum, or the first
+        NaN, as NumPy."""
+        from theano.tensor.math import Argmin
+
+        var, out = node.inputs[0], node.outputs[0]
+        dtype = var.type.dtype
+        if dtype == "bool":
+            raise _Unsupported(f"{node.op} of booleans")
+        x = self._value(var)
+        axis = node.op.axis
+        axes = list(range(var.ndim)) if axis is None else [axis % var.ndim]
+        for a in axes:  # NumPy raises on an empty sequence
+            self._decline_if(f"{x.dims[a].src} == 0")
+        kept = [d for d in range(var.ndim) if d not in axes]
+        dims = [x.dims[d] for d in kept]
+        better = "<" if isinstance(node.op, Argmin) else ">"
+        index = [f"i{j}" for j in range(var.ndim)]
+        v = f"a{k}_v"
+        if all(out.broadcastable):
+            # The position in C order of the reduced dimensions: a counter.
+            best, at, pos = f"a{k}_best", f"r{k}", f"a{k}_pos"
+            self.body += [f"{best} = {_literal(0, dtype)}", f"{at} = np.int64(0)",
+                          f"{pos} = np.int64(0)"]  # fmt: skip
+            self.body += _loops(x.dims, [
+                f"{v} = {x.read(index)}",
+                f"if {pos} == 0 or {v} {better} {best} or ({v} != {v} and {best} == {best}):",
+                f"    {best} = {v}",
+                f"    {at} = {pos}",
+                f"{pos} += 1",
+            ])  # fmt: skip
+            self.values[out] = _Value("int64", dims, name=at)
+            return
+        target = self._memory(out, dims)
+        best = self._memory(None, dims, dtype)
+        at = [index[d] for d in kept]
+        slot, held = f"{target.ptr}[{target.offset(at)}]", f"{best.ptr}[{best.offset(at)}]"
+        first = index[axes[0]]
+        self.body += _loops(x.dims, [
+            f"{v} = {x.read(index)}",
+            f"if {first} == 0 or {v} {better} {held} or ({v} != {v} and {held} == {held}):",
+            f"    {held} = {v}",
+            f"    {slot} = {first}",
+        ])  # fmt: skip
         self.values[out] = target
 
     def _operand(self, var, value, rows):
@@ -543,12 +591,14 @@ class GraphKernel:
                 self._decline_if(f"{i} < 0 or {i} >= {n}")
                 start = f"{start} + {i} * {stride}"
                 continue
-            lo, hi, step = (self._index_value(next(values)) if present else None
-                            for present in entry[1:])  # fmt: skip
+            bounds = [next(values) if present else None for present in entry[1:]]
+            lo, hi, step = (None if v is None else self._index_value(v) for v in bounds)
             if lo is None and hi is None and step is None:
                 dims.append(x.dims[d])
                 strides.append(stride)
                 continue
+            constant_step = bounds[2].data if isinstance(bounds[2], Constant) else None
+            whole = lo is None and hi is None and constant_step in (1, -1)
             b, e, st, ln = (f"{name}{k}_{d}" for name in ("lo", "hi", "st", "ln"))
             h.append(f"{st} = np.intp({step if step is not None else 1})")
             self._decline_if(f"{st} == 0")
@@ -572,7 +622,8 @@ class GraphKernel:
                      f"(({b} - {e} - {st} - 1) // (-{st}))")  # fmt: skip
             h.append(f"if {ln} < 0: {ln} = 0")
             start = f"{start} + {b} * {stride}"
-            dims.append(_Dim(ln, known=False))
+            # x[::-1] is as long as x: a length the caller knows.
+            dims.append(x.dims[d] if whole else _Dim(ln, known=False))
             strides.append(f"{stride} * {st}")
         name = f"sx{k}"
         h.append(f"{name} = {start}")
@@ -862,13 +913,13 @@ def op_kinds():
     """The op classes a whole-graph kernel computes (some of their nodes only)."""
     from theano.tensor.blas import Dot21, Dot22, Gemm, Gemv, Ger
     from theano.tensor.elemwise import CAReduce, DimShuffle, Elemwise
-    from theano.tensor.math import Dot
+    from theano.tensor.math import Argmax, Dot
     from theano.tensor.nnet import basic as nnet
     from theano.tensor.shape import Alloc, Shape, Shape_i
     from theano.tensor.subtensor import IncSubtensor, Subtensor
 
     return (Elemwise, DimShuffle, CAReduce, Dot22, Dot21, Dot, Gemm, Gemv, Ger, Shape_i, Shape,
-            Alloc, Subtensor, IncSubtensor, nnet.Softmax, nnet.LogSoftmax, nnet.SoftmaxWithBias,
+            Alloc, Argmax, Subtensor, IncSubtensor, nnet.Softmax, nnet.LogSoftmax, nnet.SoftmaxWithBias,
             nnet.SoftmaxGrad, nnet.CrossentropySoftmaxArgmax1HotWithBias,
             nnet.CrossentropySoftmax1HotWithBiasDx)  # fmt: skip
 

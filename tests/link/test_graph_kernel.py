@@ -577,3 +577,30 @@ def test_argmax_and_argmin_as_numpy(rewrites, dtype):
     if dtype != "int32":
         value[1, 3] = value[4, 0] = np.nan
     compare([x, y], outs, [value, np.arange(5) % 6], rewrites)
+
+
+def test_background_tier_built_before_an_input_was_set_is_rebuilt(monkeypatch):
+    """A call built before ``f[name] = value`` changed the inputs would not know the
+    stored value: the tier's install rebuilds it."""
+    import threading
+
+    function_module = sys.modules["theano.compile.function"]
+    built, go = threading.Event(), threading.Event()
+    real = function_module._build_call
+
+    def slow(fn, override=None, install=True, fast_path=None):
+        out = real(fn, override, install, fast_path)
+        if threading.current_thread().name == "theano-numba" and fast_path is not None:
+            built.set()
+            go.wait(30)  # the whole-graph tier is built; f["y"] is set now
+        return out
+
+    monkeypatch.setattr(function_module, "_build_call", slow)
+    x, y = T.matrices("x", "y")
+    f = theano.function([x, y], (T.exp(x) * y).sum(axis=0), mode=Mode("numba", "fast_run"))
+    assert built.wait(60)
+    f["y"] = np.full((2, 2), 2.0)
+    go.set()
+    f.wait_for_tier(60)
+    assert "_graph_kernel" in f.call_source
+    np.testing.assert_allclose(f(np.zeros((2, 2))), [4.0, 4.0])

@@ -13,6 +13,7 @@ import copy
 import gc
 import keyword
 import re
+import threading
 import warnings
 from collections import OrderedDict
 
@@ -476,6 +477,10 @@ class Function:
         self._graph_fn = graph_fn
         self._override = None
         self._fast_path = None  # the Numba tier's whole-graph kernel call, when it has one
+        # Calls are rebuilt by f[name] = value and installed by a background tier: the
+        # lock keeps them apart, the generation tells a tier its call went stale.
+        self._call_lock = threading.Lock()
+        self._generation = 0
         self.name = maker.name
         self.containers = []
         for spec in maker.inputs:
@@ -521,24 +526,30 @@ class Function:
         override = numba_linker._node_override
 
         def per_node():
-            return _build_call(self, override, install=False), None
+            generation = self._generation
+            return _build_call(self, override, install=False), None, generation
 
         def whole_graph():
             # Seconds to build: in the background it comes second, after the per-node
             # kernels are serving (and it keeps them for large arrays).
+            generation = self._generation
             plan = numba_linker.whole_graph(self.maker.fgraph, self.maker.nodes)
             if plan is None:
                 return None
-            return _build_call(self, override, install=False, fast_path=plan.emit), plan.emit
+            built = _build_call(self, override, install=False, fast_path=plan.emit)
+            return built, plan.emit, generation
 
-        def install(built):
-            if built is None:
+        def install(stage):
+            if stage is None:
                 return
-            self._override = override
-            built, self._fast_path = built
-            self._checked, self._trusted, self.call_source, self._call_graphs = built
-            self.tier = "numba"
-            type(self).__call__ = self._trusted if self._trust else self._checked
+            built, fast_path, generation = stage
+            with self._call_lock:
+                if generation != self._generation:  # f[name] = value meanwhile
+                    built = _build_call(self, override, install=False, fast_path=fast_path)
+                self._override, self._fast_path = override, fast_path
+                self._checked, self._trusted, self.call_source, self._call_graphs = built
+                self.tier = "numba"
+                type(self).__call__ = self._trusted if self._trust else self._checked
 
         if linker == "numba_sync":
             built = whole_graph() if whole else None
@@ -572,8 +583,9 @@ class Function:
 
     @trust_input.setter
     def trust_input(self, value):
-        self._trust = bool(value)
-        type(self).__call__ = self._trusted if value else self._checked
+        with self._call_lock:  # a background tier may be installing its call
+            self._trust = bool(value)
+            type(self).__call__ = self._trusted if value else self._checked
 
     def _spec_index(self, key):
         for i, spec in enumerate(self.maker.inputs):
@@ -594,11 +606,13 @@ class Function:
         spec = self.maker.inputs[i]
         value = spec.variable.type.filter(value, spec.strict, spec.allow_downcast)
         if self.containers[i] is None:
-            self.containers[i] = Container(spec.variable.type, value)
-            self._checked, self._trusted, self.call_source, self._call_graphs = _build_call(
-                self, self._override, fast_path=self._fast_path
-            )
-            type(self).__call__ = self._trusted if self._trust else self._checked
+            with self._call_lock:
+                self.containers[i] = Container(spec.variable.type, value)
+                self._generation += 1
+                self._checked, self._trusted, self.call_source, self._call_graphs = _build_call(
+                    self, self._override, fast_path=self._fast_path
+                )
+                type(self).__call__ = self._trusted if self._trust else self._checked
         else:
             self.containers[i].storage[0] = value
 

@@ -767,7 +767,10 @@ def _build_call(fn, override=None, install=True, fast_path=None):
     templates = maker._return_templates()
     graphs, fns = [], []
     for pre in (checks, trusted_pre):
-        frame = CallFrame(header, [guard, *pre, *loads], epilogue, input_names, g, reserved)
+        # The checked call has made each explicit input an ndarray of its exact type.
+        checked = names if pre is checks else ()
+        frame = CallFrame(header, [guard, *pre, *loads], epilogue, input_names, g, reserved,
+                          checked)  # fmt: skip
         gf = generate(fg.inputs, fg.outputs, returns=templates, nodes=maker.nodes,
                       reusable=maker.reusable_buffers(), deferred=maker.deferred,
                       override=override, frame=frame, fast_path=fast_path)  # fmt: skip

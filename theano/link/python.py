@@ -96,7 +96,9 @@ class CallFrame:
     names of the graph inputs; ``globals`` are bound in the generated module.
     """
 
-    def __init__(self, header, prologue, epilogue, input_names, globals, reserved=()):
+    def __init__(self, header, prologue, epilogue, input_names, globals, reserved=(),
+                 checked=()):  # fmt: skip
+        self.checked = set(checked)  # input names the prologue checks (exact type)
         self.header = header
         self.prologue = list(prologue)
         self.epilogue = epilogue
@@ -158,7 +160,8 @@ def generate(inputs, outputs, returns=None, fn_name="graph", nodes=None, overrid
         The trailing nodes that overwrite shared values: before the first of them runs,
         every one's ``op.precheck`` lines run, so a call fails before any is written.
     fast_path : callable, optional
-        ``fast_path(ctx, input_names)`` gives ``(lines, status, outputs)``: source run
+        ``fast_path(ctx, input_names, checked)`` gives ``(lines, status, outputs)``
+        (``checked``: the inputs the frame's prologue checks): source run
         first that computes the graph another way (the Numba tier's whole-graph
         kernel), the local that is 0 when it did, and the output expressions then;
         otherwise the graph's code runs.
@@ -186,7 +189,8 @@ def generate(inputs, outputs, returns=None, fn_name="graph", nodes=None, overrid
         lines = [f"def {fn_name}({', '.join(params)}):"]
         pad = "    "
     if fast_path is not None:
-        fast_lines, status, fast_outs = fast_path(ctx, params)
+        checked = frame.checked if frame is not None else ()
+        fast_lines, status, fast_outs = fast_path(ctx, params, checked)
         lines.extend("    " + ln for ln in fast_lines)
         lines.append(f"    if {status} == 0:")
         if returns is not None:

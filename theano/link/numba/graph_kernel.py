@@ -853,19 +853,14 @@ class GraphKernel:
     # ------------------------------------------------------------------ the end
     def _finish(self):
         """Write the outputs not computed in place, then the in-place updates."""
-        for var, a in list(self.output_arg.items()):
+        for var in list(self.output_arg):
             # Views, and values held in a local: copied into the caller's array.
             value = self.values[var]
-            if not all(d.known for d in value.dims):
-                raise _Unsupported(f"output {var} has a shape computed from values")
-            dtype = var.type.dtype
-            ptr = f"po{a[1:]}"
-            self.head.append(
-                f"{ptr} = mem.at_{_storage(dtype)}(mem.at_intp({a})[{self.data // 8}])"
-            )
+            dest = self._memory(var, value.dims)  # the caller's array
             index = [f"i{j}" for j in range(var.ndim)]
-            dest = _Value(dtype, value.dims, ptr=ptr, strides=_contiguous(value.dims))
-            write = f"{ptr}[{dest.offset(index)}] = {_store(dtype, value.read(index))}"
+            write = (
+                f"{dest.ptr}[{dest.offset(index)}] = {_store(var.type.dtype, value.read(index))}"
+            )
             self.tail.extend(_loops(value.dims, [write]))
         for var, j in self.copy_back.items():
             value = self.values[var]
@@ -973,14 +968,6 @@ def _own_names(k, lines):
     return [_ROW_LOCALS.sub(lambda m: f"{m.group(1)}{k}", ln) for ln in lines]
 
 
-def _contiguous(dims):
-    strides, step = [], "1"
-    for d in reversed(dims):
-        strides.insert(0, step)
-        step = d.src if step == "1" else f"{step} * {d.src}"
-    return [s if s in ("0", "1") else f"({s})" for s in strides]
-
-
 def _loops(dims, inner):
     """Nested loops over ``dims`` (indices ``i0, i1...``) around the lines ``inner``; a
     dimension of length 1 is no loop, its index 0."""
@@ -1023,9 +1010,11 @@ class Plan:
         self.graph = graph
         self.kernel = kernel
 
-    def emit(self, ctx, input_names):
+    def emit(self, ctx, input_names, checked=()):
         """``(lines, status, outputs)``: source computing the graph with the kernel, the
-        local that is 0 when it did, and the source of each graph output then."""
+        local that is 0 when it did, and the source of each graph output then.
+        ``checked`` names the inputs the caller has checked already (exact dtype and
+        rank, as ndarrays): the call path does not test them twice."""
         g = self.graph
         call = ctx.ref(self.kernel.fn, "graph_kernel")
         ident, empty = ctx.ref(id, "id"), ctx.ref(np.empty, "empty")
@@ -1051,11 +1040,13 @@ class Plan:
                 ndim = g.fgraph.inputs[what[1]].ndim
                 # ndim: trusted inputs are not checked, and outputs are allocated from
                 # their shapes before the kernel runs.
-                cond = (f"type({name}) is {ndarray} and {name}.dtype is {dtype} and "
-                        f"{name}.ndim == {ndim}")  # fmt: skip
+                parts = [] if name in checked else [
+                    f"type({name}) is {ndarray}", f"{name}.dtype is {dtype}",
+                    f"{name}.ndim == {ndim}"]  # fmt: skip
                 if ndim:  # large arrays: the usual code, at once
-                    cond += f" and {name}.size <= {ELEMENTS_MAX}"
-                if cond not in conds:
+                    parts.append(f"{name}.size <= {ELEMENTS_MAX}")
+                cond = " and ".join(parts)
+                if cond and cond not in conds:
                     conds.append(cond)
                 args.append(f"{ident}({name})")
             elif what[0] == "constant":

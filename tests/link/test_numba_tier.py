@@ -367,6 +367,22 @@ def test_deep_shared_subexpressions_stay_linear(compiledir):
     np.testing.assert_array_equal(f(np.array([1.5, -2.0])), [1.5, -2.0])
 
 
+def test_elementwise_kernels_prefer_wide_vectors():
+    """Elementwise kernels ask LLVM for 512-bit vectors (its AVX-512 tuning picks 256),
+    and the hint changes no result."""
+    xs = SB.ScalarType("float64")()
+    source = kernels.kernel_source(Composite([xs], [SB.tanh(xs) * _const(2.0)]), ["float64"],
+                                   "float64")  # fmt: skip
+    assert "codegen.wide_vectors()" in source
+    namespace = {}
+    exec(compile(source, "<kernel>", "exec"), namespace)
+    assert '"prefer-vector-width"="512"' in namespace["kernel"].inspect_llvm()
+    x = T.dvector("x")
+    f = theano.function([x], T.tanh(x) * 2, mode="NUMBA")
+    xv = np.linspace(-30, 30, 1001)
+    np.testing.assert_allclose(f(xv), 2 * np.tanh(xv), rtol=4e-16, atol=0)
+
+
 def test_kernel_numba_cannot_compile_falls_back_with_warning(compiledir, monkeypatch):
     from numba.core.errors import TypingError
 

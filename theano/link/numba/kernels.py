@@ -374,17 +374,22 @@ def _module_source(spec):
     function = (
         f"def body({', '.join(params)}):\n{''.join(f'    {h}{chr(10)}' for h in heads)}{loop}{body}"
     )
-    return cfunc_module(f"types.void({', '.join(sig)})", function)
+    return cfunc_module(f"types.void({', '.join(sig)})", function, wide=True)
 
 
-def cfunc_module(signature, body):
+def cfunc_module(signature, body, wide=False):
     """The source of a kernel module: ``body`` (the source of a function named
     ``body``) compiled as a ``cfunc`` of ``signature`` (a Numba type expression).
 
     A body calling `vector_math` (``vm.exp(...)``) imports it and names the version of
-    its source, so a cached kernel is rebuilt when it changes.
+    its source, so a cached kernel is rebuilt when it changes. ``wide``: the body's
+    loops use 512-bit vectors where the CPU has them (`codegen.wide_vectors`).
     """
     head = "import math\n\nimport numpy as np\nfrom numba import cfunc, types\n"
+    if wide:
+        head += f"\nfrom theano.link.numba import codegen  # {_source_version('codegen')}\n"
+        define, _, rest = body.partition("\n")
+        body = f"{define}\n    codegen.wide_vectors()\n{rest}"
     flags = "nopython=True, error_model='numpy', boundscheck=False"
     if "vm." in body:
         version = f"{_source_version('vector_math')}, sin and cos to {SIN_COS_MAX!r}"

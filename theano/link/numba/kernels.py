@@ -447,7 +447,8 @@ class NativeKernel:
     ``fn`` keeps the GIL (cheapest for a short call); ``fn_nogil`` releases it, for
     threads computing parts of one large array. ``origin`` is ``"cache"`` (loaded from
     the shared library on disk, Numba not imported), ``"built"`` (compiled now, and its
-    shared library stored) or ``"jit"`` (compiled now; no C linker to store it with).
+    shared library stored), ``"worker"`` (compiled and stored by the worker process,
+    then loaded) or ``"jit"`` (compiled now; no C linker to store it with).
     """
 
     def __init__(self, fn, spec, origin, keepalive=None, fn_nogil=None):
@@ -562,10 +563,52 @@ def load_kernel(spec: KernelSpec) -> NativeKernel:
         directory = _cache_dir()
         cache = bool(config.numba.cache)
         kernel = _load_native(directory, key, spec) if cache else None
+        if kernel is None and cache and getattr(_elsewhere, "active", False):
+            kernel = _built_by_worker(directory, key, spec)
         if kernel is None:
             kernel = _build(directory, key, spec, store=cache)
         _loaded[key] = kernel
         return kernel
+
+
+# Set in a background tier's thread: kernels it needs are compiled in the child process
+# of `theano.link.numba.worker`, which keeps Numba's compiler off this process's GIL.
+_elsewhere = threading.local()
+
+
+@contextlib.contextmanager
+def built_elsewhere():
+    """Within this block, this thread's kernels missing from the cache are compiled by
+    the worker process (the calling thread waits without holding the GIL)."""
+    _elsewhere.active = True
+    try:
+        yield
+    finally:
+        _elsewhere.active = False
+
+
+def _built_by_worker(directory, key, spec):
+    """The kernel compiled and stored by the worker, then loaded; None when the worker
+    could not (then this process compiles it, and reports any error itself)."""
+    from theano.link.numba.worker import shared_worker
+
+    path = os.path.join(directory, f"k_{key}.py")
+    if not _file_matches(path, spec.source):
+        _write_atomic(directory, path, spec.source.encode())
+    if not shared_worker().build(directory, key):
+        return None
+    kernel = _load_native(directory, key, spec)
+    if kernel is not None:
+        kernel.origin = "worker"
+    return kernel
+
+
+def build_stored(directory, key):
+    """Compile the kernel source ``<directory>/k_<key>.py`` and store its shared
+    library (the worker process's job); raise when it cannot be stored."""
+    compiled = _import(key, os.path.join(directory, f"k_{key}.py"))
+    if not _store_native(directory, key, compiled):
+        raise OSError("no C compiler to link the kernel's shared library")
 
 
 def _key(source):

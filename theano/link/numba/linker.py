@@ -348,10 +348,14 @@ class TieredCompiler:
         return self
 
     def _run(self):
+        from theano.link.numba.kernels import built_elsewhere
+
         first = True
         try:
             for build in self._stages:
-                self._install(build())
+                with built_elsewhere():
+                    built = build()
+                self._install(built)
                 first = False
         except Exception as err:  # noqa: BLE001 (the Python tier keeps serving)
             self.error = err

@@ -1,0 +1,134 @@
+"""The worker process that compiles kernels for the background Numba tier."""
+
+import io
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import theano
+import theano.scalar.basic as SB
+import theano.tensor as T
+from theano.compile.mode import FAST_RUN, Mode
+from theano.link.numba import kernels, worker
+from theano.scalar.composite import Composite
+
+pytest.importorskip("numba")
+
+
+def _env(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NUMBA_", "THEANO"))}
+    env["HOME"] = str(tmp_path / "home")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(theano.__file__)))
+    env["PYTHONPATH"] = os.pathsep.join([root, env.get("PYTHONPATH", "")])
+    return env
+
+
+def test_background_tier_compiles_in_the_worker_not_in_this_process(tmp_path):
+    """A fresh process's background tier gets its kernels from the worker: it never
+    imports Numba itself, and the tier's results equal the Python tier's."""
+    script = textwrap.dedent("""
+        import json, sys
+        import numpy as np
+        import theano, theano.tensor as T
+        from theano.compile.mode import FAST_RUN, Mode
+        from theano.link.numba import kernels
+
+        with theano.change_flags(base_compiledir=sys.argv[1]):
+            x = T.dvector("x")
+            f = theano.function([x], [T.exp(x) * 2 + x, x * 3 - 1],
+                                mode=Mode("numba", FAST_RUN.phases))
+            xv = np.linspace(-1, 1, 5)
+            before = [o.tolist() for o in f(xv)]
+            tier = f.wait_for_tier(120)
+            after = [o.tolist() for o in f(xv)]
+        print(json.dumps({"tier": tier, "numba": "numba" in sys.modules,
+                          "origins": sorted(k.origin for k in kernels._loaded.values()),
+                          "kernels": f.call_source.count("_kernel("),
+                          "before": before, "after": after}))
+    """)
+    out = subprocess.run([sys.executable, "-c", script, str(tmp_path / "cache")],
+                         env=_env(tmp_path), capture_output=True, text=True, timeout=300,
+                         check=False)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout.splitlines()[-1])
+    assert report["tier"] == "numba"
+    assert report["kernels"] >= 1
+    assert report["origins"] and set(report["origins"]) == {"worker"}, report
+    assert not report["numba"], "the background tier imported Numba in the user's process"
+    xv = np.linspace(-1, 1, 5)
+    want = [np.exp(xv) * 2 + xv, xv * 3 - 1]
+    for got in (report["before"], report["after"]):
+        for g, w in zip(got, want):
+            np.testing.assert_allclose(g, w, rtol=1e-15)
+
+
+def _kernel_file(directory, scalar_op):
+    source = kernels.kernel_source(scalar_op, ["float64"], "float64")
+    key = kernels._key(source)
+    with open(os.path.join(directory, f"k_{key}.py"), "w") as fh:
+        fh.write(source)
+    return key, source
+
+
+def test_worker_stores_libraries_and_reports_errors(tmp_path):
+    xs = SB.ScalarType("float64")()
+    key, source = _kernel_file(tmp_path, Composite([xs], [xs * xs + xs]))
+    with open(tmp_path / "k_bad.py", "w") as fh:
+        fh.write("def (:\n")
+    requests = "".join(json.dumps({"directory": str(tmp_path), "key": k}) + "\n"
+                       for k in (key, "bad"))  # fmt: skip
+    answers = io.StringIO()
+    worker.serve(io.StringIO(requests), answers)
+    good, bad = (json.loads(line) for line in answers.getvalue().splitlines())
+    assert good == {"ok": True}
+    assert bad["ok"] is False and "SyntaxError" in bad["error"]
+    spec = kernels.KernelSpec(Composite([xs], [xs * xs + xs]), ["float64"], "float64")
+    assert spec.source == source
+    loaded = kernels._load_native(str(tmp_path), key, spec)
+    assert loaded is not None
+    np.testing.assert_array_equal(loaded(np.array([1.0, -2.0, 3.0])), [2.0, 2.0, 12.0])
+
+
+def test_worker_child_is_started_again_after_it_exits(tmp_path):
+    xs = SB.ScalarType("float64")()
+    w = worker.Worker()
+    try:
+        first, _ = _kernel_file(tmp_path, Composite([xs], [xs * 2 - xs * xs]))
+        assert w.build(str(tmp_path), first)
+        w._process.kill()  # as when it exits after IDLE_SECONDS without a request
+        w._process.wait()
+        second, _ = _kernel_file(tmp_path, Composite([xs], [xs * 5 - xs * xs]))
+        assert w.build(str(tmp_path), second)
+        assert os.path.exists(tmp_path / f"k_{second}.so")
+    finally:
+        w.close()
+    assert w._process is None
+
+
+def test_worker_exits_when_idle(tmp_path):
+    script = "from theano.link.numba import worker; worker.serve(idle=0.2)"
+    child = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE,
+                             env=_env(tmp_path))  # fmt: skip
+    try:
+        assert child.wait(timeout=60) == 0
+    finally:
+        child.stdin.close()
+
+
+@pytest.mark.parametrize("command", [["/nonexistent/python"], [sys.executable, "-c", "exit(3)"]])
+def test_tier_compiles_here_when_the_worker_cannot(tmp_path, monkeypatch, command):
+    monkeypatch.setattr(worker, "_WORKER", [worker.Worker(command)])
+    monkeypatch.setattr(kernels, "_loaded", {})
+    with theano.change_flags(base_compiledir=str(tmp_path), **{"numba.whole_graph": False}):
+        x = T.dvector("x")
+        f = theano.function([x], x * 4 + 1, mode=Mode("numba", FAST_RUN.phases))
+        assert f.wait_for_tier(120) == "numba"
+    assert {k.origin for k in kernels._loaded.values()} == {"built"}
+    np.testing.assert_array_equal(f(np.array([1.0, 2.0])), [5.0, 9.0])
+    slow = theano.function([x], x * 4 + 1, mode="FAST_COMPILE")
+    np.testing.assert_array_equal(slow(np.array([1.0, 2.0])), [5.0, 9.0])

@@ -604,3 +604,86 @@ def test_background_tier_built_before_an_input_was_set_is_rebuilt(monkeypatch):
     f.wait_for_tier(60)
     assert "_graph_kernel" in f.call_source
     np.testing.assert_allclose(f(np.zeros((2, 2))), [4.0, 4.0])
+
+
+# ------------------------------------------------- reshape, rows of indices, joins
+
+
+@pytest.mark.parametrize("rewrites", ["rewritten", "plain"])
+def test_reshape_and_flatten(rewrites):
+    x, y = T.matrix("x"), T.matrix("y")
+    h = T.tanh(x) * 2  # computed here: the reshape of it is a view
+    outs = [h.reshape((3, 8)) + 1, h.flatten().sum(), x.flatten() * 3, h.reshape((-1, 2)),
+            x.T.reshape((2, 12)) - 1, T.dot(h.reshape((4, 6)), y.reshape((6, 4))),
+            x.reshape((x.shape[1], x.shape[0])) * 1, (x.reshape((1, 24))[0, :5] + 0).sum(),
+            x.reshape((2, -1)).sum(axis=0)]  # fmt: skip
+    compare([x, y], outs, [data(6, 4), data(4, 6)], rewrites)
+    # A layout of any strides (a transposed input) is copied in C order.
+    compare([x], [x.reshape((3, 8)) * 2], [data(4, 6).T], rewrites)
+
+
+def test_reshape_errors_are_the_python_tiers():
+    x = T.matrix("x")
+    n = T.lscalar("n")
+    f = theano.function([x, n], (T.exp(x).reshape((n, -1)) * 2).sum(), mode="NUMBA")
+    g = theano.function([x, n], (T.exp(x).reshape((n, -1)) * 2).sum(), mode="FAST_RUN")
+    statuses = kernel_statuses(f)
+    value = data(4, 6)
+    np.testing.assert_allclose(f(value, 3), g(value, 3))
+    for bad in (5, 0, -1, -2):  # not a divisor; zero; a computed -1 infers too; negative
+        try:
+            want = g(value, bad)
+        except ValueError as err:
+            with pytest.raises(ValueError) as got:
+                f(value, bad)
+            assert str(got.value).splitlines()[0] == str(err).splitlines()[0]
+        else:
+            np.testing.assert_allclose(f(value, bad), want)
+    assert statuses == [0, -1, -1, -1, -1]
+
+
+@pytest.mark.parametrize("rewrites", ["rewritten", "plain"])
+def test_rows_of_indices(rewrites):
+    x = T.matrix("x")
+    i = T.ivector("i")
+    emb = theano.shared(data(7, 3), name="emb")
+    h = T.tanh(emb[i])
+    cost = (h * x).sum()
+    g = T.grad(cost, emb)  # AdvancedIncSubtensor1 of the repeated rows
+    outs = [cost, emb[i] * 2, T.set_subtensor(emb[i], x * 0.5), T.inc_subtensor(emb[i], 1.0)]
+    values = [data(5, 3), np.array([0, 6, -1, 2, 0], dtype="int32")]
+    compare([x, i], outs, values, rewrites, updates=[(emb, emb - 0.1 * g)])
+    compare([x, i], [emb[i][:, 1].sum()], [data(5, 3), np.array([-7, 6], dtype="int32")],
+            rewrites)  # fmt: skip
+
+
+def test_row_index_out_of_range_raises_the_python_tiers_error_and_changes_no_shared():
+    i = T.lvector("i")
+    emb = theano.shared(data(4, 3), name="emb")
+    f = theano.function([i], emb[i].sum(), updates=[(emb, T.inc_subtensor(emb[i], 1.0))],
+                        mode="NUMBA")  # fmt: skip
+    statuses = kernel_statuses(f)
+    f(np.array([3, -4]))
+    before = emb.get_value().copy()
+    for bad in ([4], [0, -5]):
+        with pytest.raises(IndexError):
+            f(np.array(bad))
+    np.testing.assert_array_equal(emb.get_value(), before)
+    assert statuses == [0, -1, -1]
+
+
+@pytest.mark.parametrize("rewrites", ["rewritten", "plain"])
+def test_join(rewrites):
+    x, y = T.matrix("x"), T.matrix("y")
+    v = T.ivector("v")
+    h = T.tanh(x)
+    outs = [T.concatenate([x, h], axis=0) * 2, T.concatenate([h, y, x], axis=1).sum(axis=0),
+            T.concatenate([h[:, ::-1], T.exp(y)], axis=1), T.concatenate([v, v * 2]) + 1.5,
+            T.concatenate([x.flatten(), v]), T.dot(T.concatenate([x, y], axis=1), T.concatenate([y, x], axis=1).T)]  # fmt: skip
+    compare([x, y, v], outs, [data(3, 4), data(3, 2), np.arange(4, dtype="int32")], rewrites)
+    # Lengths that differ off the axis: the usual code's error.
+    f = theano.function([x, y], T.concatenate([x, y]) * 2, mode="NUMBA")
+    statuses = kernel_statuses(f)
+    with pytest.raises(ValueError):
+        f(data(3, 4), data(3, 2))
+    assert statuses == [-1]

@@ -3,7 +3,8 @@
 On small arrays a graph's time goes to its calls (a NumPy call per op, a BLAS call
 per product), not to arithmetic. When every node of a compiled graph has a form here
 (elementwise ops whose scalar ops have a Numba form, dimshuffles, sums, products,
-maxima and minima, matrix products, shapes), the Numba tier compiles the whole graph
+maxima and minima, matrix products, shapes, reshapes, slices, rows picked by an index
+vector, joins, the softmax family), the Numba tier compiles the whole graph
 into one ``cfunc``, called once per call with the address of each input array object:
 
 1. it reads each array's data pointer, dimensions and strides from the object (any
@@ -55,12 +56,30 @@ _ALIGN = 64  # bytes: each arena value starts on a cache line
 class _Dim:
     """One dimension of a value: ``src`` in the kernel, ``origin`` ``(input, axis)``
     where it comes from (None for a dimension of length 1, or one computed in the kernel
-    from values: ``known`` False, and the caller cannot allocate an output of it)."""
+    from values: ``known`` False, and the caller cannot allocate an output of it).
+    ``formula`` derives it from other dimensions, so the caller can compute it too:
+    ``("literal", n)``, ``("sum", dims)`` or ``("quotient", dims, dims)`` (the product of
+    the first over that of the second)."""
 
-    def __init__(self, src, origin=None, known=True):
+    def __init__(self, src, origin=None, known=True, formula=None):
         self.src = src
         self.origin = origin
         self.known = known
+        self.formula = formula
+
+    @classmethod
+    def literal(cls, n):
+        return _ONE if n == 1 else cls(str(n), formula=("literal", n))
+
+    @classmethod
+    def derived(cls, src, formula, parts):
+        return cls(src, known=all(d.known for d in parts), formula=formula)
+
+    def literal_value(self):
+        """Its length when fixed in the graph (1 for `_ONE`), else None."""
+        if self.formula is not None and self.formula[0] == "literal":
+            return self.formula[1]
+        return 1 if self.src == "1" else None
 
 
 _ONE = _Dim("1")
@@ -85,6 +104,7 @@ class _Value:
         self.in_head = in_head
         self.elements = None  # a shape's: the _Dim of each element (no memory)
         self.dim = None  # a scalar equal to this _Dim (a shape's element)
+        self.contiguous = False  # C-contiguous memory of its own (from `_memory`)
 
     def offset(self, index):
         """The element offset of ``index`` (a source per dimension, None for 0)."""
@@ -255,6 +275,21 @@ class GraphKernel:
         self.head.append(f"n{k} = {' * '.join(lengths) or '1'}")
         for length in [*lengths, f"n{k}"]:
             self._decline_if(f"{length} > {ELEMENTS_MAX}")
+        names = self._c_strides(k, dims)
+        if var is not None and var in self.output_arg and dtype == var.type.dtype:
+            if not all(d.known for d in dims):
+                raise _Unsupported(f"output {var} has a shape computed from values")
+            a = self.output_arg.pop(var)
+            ptr = f"(mem.at_{_storage(dtype)}(mem.at_intp({a})[{self.data // 8}]))"
+            self.head.append(f"p{k} = {ptr}")
+        else:
+            self.arena.append((k, dtype))
+        value = _Value(dtype, dims, ptr=f"p{k}", strides=names)
+        value.contiguous = True
+        return value
+
+    def _c_strides(self, k, dims):
+        """The element strides of C-contiguous memory of ``dims`` (locals of the head)."""
         strides, step = [], "1"
         for d in reversed(dims):
             strides.insert(0, step)
@@ -266,23 +301,21 @@ class GraphKernel:
             else:
                 names.append(f"st{k}_{j}")
                 self.head.append(f"st{k}_{j} = {s}")
-        if var is not None and var in self.output_arg and dtype == var.type.dtype:
-            if not all(d.known for d in dims):
-                raise _Unsupported(f"output {var} has a shape computed from values")
-            a = self.output_arg.pop(var)
-            ptr = f"(mem.at_{_storage(dtype)}(mem.at_intp({a})[{self.data // 8}]))"
-            self.head.append(f"p{k} = {ptr}")
-        else:
-            self.arena.append((k, dtype))
-        return _Value(dtype, dims, ptr=f"p{k}", strides=names)
+        return names
 
     # -------------------------------------------------------------------- nodes
     def _node(self, k, node):
         from theano.tensor.blas import Dot21, Dot22, Gemm, Gemv, Ger
         from theano.tensor.elemwise import CAReduce, DimShuffle, Elemwise
+        from theano.tensor.join import Join
         from theano.tensor.math import Argmax, Dot
-        from theano.tensor.shape import Alloc, Shape, Shape_i
-        from theano.tensor.subtensor import IncSubtensor, Subtensor
+        from theano.tensor.shape import Alloc, MakeVector, Reshape, Shape, Shape_i
+        from theano.tensor.subtensor import (
+            AdvancedIncSubtensor1,
+            AdvancedSubtensor1,
+            IncSubtensor,
+            Subtensor,
+        )
 
         op = node.op
         for out in node.outputs:
@@ -306,7 +339,7 @@ class GraphKernel:
             return None
         if isinstance(op, Shape):
             dims = self._value(node.inputs[0]).dims
-            value = _Value("int64", [_Dim(str(len(dims)))])
+            value = _Value("int64", [_Dim.literal(len(dims))])
             value.elements = list(dims)
             self.values[node.outputs[0]] = value
             return None
@@ -321,6 +354,16 @@ class GraphKernel:
             return self._alloc(k, node)
         if isinstance(op, Argmax):
             return self._argmax(k, node)
+        if isinstance(op, MakeVector):
+            return self._make_vector(node)
+        if isinstance(op, Reshape):
+            return self._reshape(k, node)
+        if isinstance(op, AdvancedSubtensor1):
+            return self._take_rows(k, node)
+        if isinstance(op, AdvancedIncSubtensor1):
+            return self._inc_rows(k, node)
+        if isinstance(op, Join):
+            return self._join(k, node)
         raise _Unsupported(f"{op} has no whole-graph form")
 
     def _elemwise(self, k, node):
@@ -710,6 +753,201 @@ class GraphKernel:
         self.body.extend(_loops(dims, [write]))
         self.values[out] = target
 
+    # ---------------------------------------------------- shapes, rows and joins
+    def _make_vector(self, node):
+        """A vector of integers, as its elements' lengths (a shape for `Reshape`)."""
+        if node.op.dtype != "int64":
+            raise _Unsupported(f"{node.op}: a vector of {node.op.dtype}")
+        elements = []
+        for var in node.inputs:
+            if isinstance(var, Constant):
+                elements.append(_Dim.literal(int(var.data)))
+                continue
+            value = self._value(var)
+            if value.dim is not None:
+                elements.append(value.dim)
+            elif value.in_head:
+                elements.append(_Dim(f"np.intp({value.name})", known=False))
+            else:
+                raise _Unsupported("a length computed from array values")
+        value = _Value("int64", [_Dim.literal(len(elements))])
+        value.elements = elements
+        self.values[node.outputs[0]] = value
+
+    def _shape_entries(self, var):
+        """The lengths a shape vector ``var`` holds (`_Dim`s; a literal -1 infers)."""
+        if isinstance(var, Constant):
+            return [_Dim.literal(int(n)) for n in np.asarray(var.data).ravel()]
+        value = self._value(var)
+        if value.elements is None:
+            raise _Unsupported("a shape read from an array")
+        return list(value.elements)
+
+    def _reshape(self, k, node):
+        """`Reshape`: a view of memory the kernel wrote, else a copy in C order; NumPy's
+        errors (sizes that differ, -1 with a zero-length rest) return -1."""
+        x = self._value(node.inputs[0])
+        out = node.outputs[0]
+        if x.name is not None or x.elements is not None:
+            raise _Unsupported("reshaping a value held in a local")
+        entries = self._shape_entries(node.inputs[1])
+        if len(entries) != out.ndim:
+            raise _Unsupported("a shape of another length than the output's rank")
+        for d in x.dims:  # lengths small enough that their products cannot overflow
+            if d.src != "1":
+                self._decline_if(f"{d.src} > {ELEMENTS_MAX}")
+        dims, rest, infer = [], [], None
+        for j, entry in enumerate(entries):
+            fixed = entry.literal_value()
+            if fixed == -1 and infer is None:
+                infer = j
+                dims.append(None)
+                continue
+            if fixed is not None and not 0 <= fixed <= ELEMENTS_MAX:
+                raise _Unsupported(f"a reshape to length {fixed}")
+            if fixed is None:  # a computed -1 infers too: the usual code does that
+                self._decline_if(f"{entry.src} < 0 or {entry.src} > {ELEMENTS_MAX}")
+            if out.broadcastable[j] and fixed != 1:
+                raise _Unsupported("a broadcastable length that is not 1")
+            dims.append(entry)
+            rest.append(entry)
+        size, others = f"rz{k}", f"ro{k}"
+        self.head.append(f"{size} = {' * '.join(d.src for d in x.dims if d.src != '1') or '1'}")
+        self.head.append(f"{others} = {' * '.join(d.src for d in rest if d.src != '1') or '1'}")
+        if infer is None:
+            self._decline_if(f"{others} != {size}")
+        else:
+            inferred = f"ri{k}"
+            self.head.append(f"{inferred} = {size} // ({others} if {others} != 0 else 1)")
+            self._decline_if(f"{others} == 0 or {inferred} * {others} != {size}")
+            dims[infer] = _Dim.derived(inferred, ("quotient", x.dims, rest), [*x.dims, *rest])
+        if x.contiguous and out not in self.output_arg:
+            strides = self._c_strides(self._fresh("m"), dims)
+            view = _Value(x.dtype, dims, ptr=x.ptr, strides=strides, views=x.views,
+                          start=x.start)  # fmt: skip
+            view.contiguous = x.start == "0"
+            self.values[out] = view
+            return
+        target = self._memory(out, dims)
+        index = [f"i{j}" for j in range(len(x.dims))]
+        counter = f"c{k}"
+        self.body.append(f"{counter} = 0")
+        self.body.extend(_loops(x.dims, [
+            f"{target.ptr}[{counter}] = {_store(out.type.dtype, x.read(index))}",
+            f"{counter} += 1",
+        ]))  # fmt: skip
+        self.values[out] = target
+
+    def _row_index(self, k, x, ilist_var):
+        """The source of row ``i0`` of ``x`` that ``ilist_var[i0]`` names (Python's
+        negative indices), and its length; an index out of range returns -1 (the usual
+        code raises IndexError). The indices must be an input's or a constant's."""
+        if ilist_var.type.dtype == "uint64":
+            raise _Unsupported("indices of uint64")
+        ilist = self._value(ilist_var)
+        if ilist.views is None or ilist.name is not None:
+            raise _Unsupported("indices computed from array values")
+        rows = x.dims[0].src
+        # Read before the checks at the end of the head: the strides it reads with must
+        # be whole elements now.
+        item = np.dtype(ilist_var.type.dtype).itemsize
+        what = self.args[ilist.views]
+        ndim = self.fgraph.inputs[what[1]].ndim if what[0] == "input" else what[1].ndim
+        for j in range(ndim):
+            self.head.append(f"if ss{ilist.views}[{j}] % {item} != 0: return -1")
+        bad = f"bad{k}"
+        self.head.append(f"{bad} = False")
+        self.head.extend(_loops(ilist.dims, [
+            f"t{k} = np.intp({ilist.read(['i0'])})",
+            f"if t{k} < -{rows} or t{k} >= {rows}: {bad} = True",
+        ]))  # fmt: skip
+        self._decline_if(bad)
+        row = f"rw{k}"
+        return row, [f"{row} = np.intp({ilist.read(['i0'])})",
+                     f"if {row} < 0: {row} += {rows}"], ilist.dims[0]  # fmt: skip
+
+    def _take_rows(self, k, node):
+        """`AdvancedSubtensor1`: ``x[ilist]``, rows of ``x`` (a copy)."""
+        x = self._value(node.inputs[0])
+        out = node.outputs[0]
+        if x.name is not None or x.elements is not None:
+            raise _Unsupported("indexing a value held in a local")
+        row, find, length = self._row_index(k, x, node.inputs[1])
+        dims = [_ONE if out.broadcastable[0] else length, *x.dims[1:]]
+        target = self._memory(out, dims)
+        index = [f"i{j}" for j in range(len(dims))]
+        read = x.read([row, *index[1:]])
+        write = f"{target.ptr}[{target.offset(index)}] = {_store(out.type.dtype, read)}"
+        self.body.extend(_loops(dims[:1], [*find, *_loops_from(1, dims[1:], [write])]))
+        self.values[out] = target
+
+    def _inc_rows(self, k, node):
+        """`AdvancedIncSubtensor1`: a copy of ``x`` with ``y`` added to (or written into)
+        its rows ``ilist``, in order: repeated rows accumulate (or the last wins)."""
+        x, y = (self._value(v) for v in node.inputs[:2])
+        out, yvar = node.outputs[0], node.inputs[1]
+        if x.name is not None or x.elements is not None:
+            raise _Unsupported("indexing a value held in a local")
+        target = self._memory(out, x.dims)
+        index = [f"i{j}" for j in range(len(x.dims))]
+        copy = f"{target.ptr}[{target.offset(index)}] = {_store(out.type.dtype, x.read(index))}"
+        self.body.extend(_loops(x.dims, [copy]))
+        row, find, length = self._row_index(k, x, node.inputs[2])
+        dims = [length, *x.dims[1:]]  # of x[ilist], which y broadcasts to
+        lead = len(dims) - yvar.ndim
+        for j, b in enumerate(yvar.broadcastable):
+            if not b:
+                self._require_equal(y.dims[j], dims[lead + j])
+        value = _cast(y.read([None if b else index[lead + j]
+                              for j, b in enumerate(yvar.broadcastable)]), out.type.dtype)  # fmt: skip
+        slot = f"{target.ptr}[{target.offset([row, *index[1:]])}]"
+        if not node.op.set_instead_of_inc:
+            value = _cast(f"{slot} + {value}", out.type.dtype)
+        write = f"{slot} = {_store(out.type.dtype, value)}"
+        self.body.extend(_loops(dims[:1], [*find, *_loops_from(1, dims[1:], [write])]))
+        self.values[out] = target
+
+    def _join(self, k, node):
+        """`Join`: the inputs one after another along the axis, into new memory."""
+        out = node.outputs[0]
+        axis = node.op.axis % out.ndim
+        parts = [self._value(v) for v in node.inputs]
+        if any(p.elements is not None for p in parts):
+            raise _Unsupported("joining shapes")
+        dims = []
+        for j in range(out.ndim):
+            if j == axis:
+                lengths = [p.dims[j] for p in parts]
+                src = " + ".join(d.src for d in lengths)
+                total = _Dim.derived(f"jn{k}", ("sum", lengths), lengths)
+                self.head.append(f"jn{k} = {src}")
+                dims.append(_ONE if out.broadcastable[j] else total)
+                continue
+            full = [p.dims[j] for p, v in zip(parts, node.inputs) if not v.broadcastable[j]]
+            if len(full) != len(parts):  # NumPy does not broadcast in a join
+                for p, v in zip(parts, node.inputs):
+                    if v.broadcastable[j]:
+                        full.append(p.dims[j])
+            for other in full[1:]:
+                self._require_equal(full[0], other)
+            known = next((d for d in full if d.known and d.src != "1"), full[0])
+            dims.append(_ONE if out.broadcastable[j] else known)
+        target = self._memory(out, dims)
+        offset = "0"
+        for n, (part, var) in enumerate(zip(parts, node.inputs)):
+            index = [f"i{j}" for j in range(out.ndim)]
+            at = list(index)
+            at[axis] = index[axis] if offset == "0" else f"({offset} + {index[axis]})"
+            write = (
+                f"{target.ptr}[{target.offset(at)}] = {_store(out.type.dtype, part.read(index))}"
+            )
+            self.body.extend(_loops(part.dims, [write]))
+            length = part.dims[axis].src
+            if n + 1 < len(parts):
+                self.head.append(f"jo{k}_{n} = {offset} + {length}")
+                offset = f"jo{k}_{n}"
+        self.values[out] = target
+
     # ------------------------------------------------------------ softmax family
     def _rows(self, var):
         """``(value, rows, cols, read(i, j))`` of a float matrix or vector (one row)."""
@@ -908,15 +1146,22 @@ def op_kinds():
     """The op classes a whole-graph kernel computes (some of their nodes only)."""
     from theano.tensor.blas import Dot21, Dot22, Gemm, Gemv, Ger
     from theano.tensor.elemwise import CAReduce, DimShuffle, Elemwise
+    from theano.tensor.join import Join
     from theano.tensor.math import Argmax, Dot
     from theano.tensor.nnet import basic as nnet
-    from theano.tensor.shape import Alloc, Shape, Shape_i
-    from theano.tensor.subtensor import IncSubtensor, Subtensor
+    from theano.tensor.shape import Alloc, MakeVector, Reshape, Shape, Shape_i
+    from theano.tensor.subtensor import (
+        AdvancedIncSubtensor1,
+        AdvancedSubtensor1,
+        IncSubtensor,
+        Subtensor,
+    )
 
     return (Elemwise, DimShuffle, CAReduce, Dot22, Dot21, Dot, Gemm, Gemv, Ger, Shape_i, Shape,
             Alloc, Argmax, Subtensor, IncSubtensor, nnet.Softmax, nnet.LogSoftmax, nnet.SoftmaxWithBias,
             nnet.SoftmaxGrad, nnet.CrossentropySoftmaxArgmax1HotWithBias,
-            nnet.CrossentropySoftmax1HotWithBiasDx)  # fmt: skip
+            nnet.CrossentropySoftmax1HotWithBiasDx, MakeVector, Reshape, AdvancedSubtensor1,
+            AdvancedIncSubtensor1, Join)  # fmt: skip
 
 
 def numpy_calls(node) -> int:
@@ -924,13 +1169,13 @@ def numpy_calls(node) -> int:
     or a shape, several for a softmax or a cross-entropy."""
     from theano.tensor.elemwise import DimShuffle
     from theano.tensor.shape import Shape, Shape_i
-    from theano.tensor.subtensor import IncSubtensor, Subtensor
+    from theano.tensor.subtensor import AdvancedIncSubtensor1, IncSubtensor, Subtensor
 
     if isinstance(node.op, DimShuffle | Shape | Shape_i | Subtensor):
         return 0
     if _nnet_kind(node.op) is not None:
         return 4
-    return 2 if isinstance(node.op, IncSubtensor) else 1
+    return 2 if isinstance(node.op, IncSubtensor | AdvancedIncSubtensor1) else 1
 
 
 def _nnet_kind(op):
@@ -971,8 +1216,13 @@ def _own_names(k, lines):
 def _loops(dims, inner):
     """Nested loops over ``dims`` (indices ``i0, i1...``) around the lines ``inner``; a
     dimension of length 1 is no loop, its index 0."""
+    return _loops_from(0, dims, inner)
+
+
+def _loops_from(first, dims, inner):
+    """`_loops` with indices numbered from ``first``."""
     lines, depth = [], 0
-    for j, d in enumerate(dims):
+    for j, d in enumerate(dims, first):
         if d.src == "1":
             lines.append(f"{'    ' * depth}i{j} = 0")
         else:
@@ -1066,6 +1316,15 @@ class Plan:
 
 def _python_dim(dim, input_names):
     """Source of the length of ``dim`` in the calling function."""
+    if dim.formula is not None:
+        kind, *parts = dim.formula
+        if kind == "literal":
+            return str(parts[0])
+        if kind == "sum":
+            return f"({' + '.join(_python_dim(d, input_names) for d in parts[0])})"
+        num, den = (" * ".join(_python_dim(d, input_names) for d in ds) or "1" for ds in parts)
+        # Lengths the kernel declines (a zero divisor) must not fail the allocation.
+        return f"(({num}) // max({den}, 1))"
     if dim.origin is None:
         return "1"
     (kind, what), axis = dim.origin

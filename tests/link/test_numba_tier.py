@@ -367,20 +367,29 @@ def test_deep_shared_subexpressions_stay_linear(compiledir):
     np.testing.assert_array_equal(f(np.array([1.5, -2.0])), [1.5, -2.0])
 
 
-def test_elementwise_kernels_prefer_wide_vectors():
-    """Elementwise kernels ask LLVM for 512-bit vectors (its AVX-512 tuning picks 256),
-    and the hint changes no result."""
+def test_elementwise_kernels_prefer_wide_vectors(compiledir):
+    """Elementwise kernels ask LLVM for 512-bit vectors (its AVX-512 tuning picks 256);
+    the hint changes no result, bit for bit."""
+    import ctypes
+
     xs = SB.ScalarType("float64")()
-    source = kernels.kernel_source(Composite([xs], [SB.tanh(xs) * _const(2.0)]), ["float64"],
-                                   "float64")  # fmt: skip
-    assert "codegen.wide_vectors()" in source
-    namespace = {}
-    exec(compile(source, "<kernel>", "exec"), namespace)
-    assert '"prefer-vector-width"="512"' in namespace["kernel"].inspect_llvm()
+    spec = kernels.KernelSpec(Composite([xs], [SB.tanh(xs) * _const(2.0) + SB.exp(xs)]),
+                              ["float64"], "float64")  # fmt: skip
+    assert "codegen.wide_vectors()" in spec.source
+    xv = np.linspace(-30, 30, 100_003)
+    results = []
+    for source in (spec.source, spec.source.replace("    codegen.wide_vectors()\n", "")):
+        namespace = {}
+        exec(compile(source, "<kernel>", "exec"), namespace)
+        compiled = namespace["kernel"]
+        assert ('"prefer-vector-width"="512"' in compiled.inspect_llvm()) == (source is spec.source)
+        fn = ctypes.PYFUNCTYPE(spec.restype(), *spec.argtypes())(compiled.address)
+        results.append(kernels.NativeKernel(fn, spec, "jit", keepalive=compiled)(xv))
+    np.testing.assert_array_equal(results[0], results[1])
+    np.testing.assert_allclose(results[0], 2 * np.tanh(xv) + np.exp(xv), rtol=1e-14, atol=1e-13)
     x = T.dvector("x")
-    f = theano.function([x], T.tanh(x) * 2, mode="NUMBA")
-    xv = np.linspace(-30, 30, 1001)
-    np.testing.assert_allclose(f(xv), 2 * np.tanh(xv), rtol=4e-16, atol=0)
+    f = theano.function([x], T.tanh(x) * 2 + T.exp(x), mode="NUMBA")
+    np.testing.assert_array_equal(f(xv), results[0])
 
 
 def test_kernel_numba_cannot_compile_falls_back_with_warning(compiledir, monkeypatch):

@@ -30,7 +30,11 @@ def _env(tmp_path):
 
 def test_background_tier_compiles_in_the_worker_not_in_this_process(tmp_path):
     """A fresh process's background tier gets its kernels from the worker: it never
-    imports Numba itself, and the tier's results equal the Python tier's."""
+    imports Numba itself, and the tier's results equal the Python tier's. The worker
+    imports this theano, not a package of that name in the working directory."""
+    shadow = tmp_path / "cwd" / "theano"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text("raise ImportError('the wrong theano')\n")
     script = textwrap.dedent("""
         import json, sys
         import numpy as np
@@ -51,9 +55,10 @@ def test_background_tier_compiles_in_the_worker_not_in_this_process(tmp_path):
                           "kernels": f.call_source.count("_kernel("),
                           "before": before, "after": after}))
     """)
-    out = subprocess.run([sys.executable, "-c", script, str(tmp_path / "cache")],
+    (tmp_path / "script.py").write_text(script)
+    out = subprocess.run([sys.executable, str(tmp_path / "script.py"), str(tmp_path / "cache")],
                          env=_env(tmp_path), capture_output=True, text=True, timeout=300,
-                         check=False)  # fmt: skip
+                         cwd=shadow.parent, check=False)  # fmt: skip
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout.splitlines()[-1])
     assert report["tier"] == "numba"
@@ -84,7 +89,8 @@ def test_worker_stores_libraries_and_reports_errors(tmp_path):
                        for k in (key, "bad"))  # fmt: skip
     answers = io.StringIO()
     worker.serve(io.StringIO(requests), answers)
-    good, bad = (json.loads(line) for line in answers.getvalue().splitlines())
+    hello, good, bad = (json.loads(line) for line in answers.getvalue().splitlines())
+    assert hello == {"ready": True, "theano": os.path.abspath(theano.__file__)}
     assert good == {"ok": True}
     assert bad["ok"] is False and "SyntaxError" in bad["error"]
     spec = kernels.KernelSpec(Composite([xs], [xs * xs + xs]), ["float64"], "float64")
@@ -132,3 +138,62 @@ def test_tier_compiles_here_when_the_worker_cannot(tmp_path, monkeypatch, comman
     np.testing.assert_array_equal(f(np.array([1.0, 2.0])), [5.0, 9.0])
     slow = theano.function([x], x * 4 + 1, mode="FAST_COMPILE")
     np.testing.assert_array_equal(slow(np.array([1.0, 2.0])), [5.0, 9.0])
+
+
+def _kernel_source_file(tmp_path):
+    xs = SB.ScalarType("float64")()
+    return _kernel_file(tmp_path, Composite([xs], [xs * 3 - xs * xs]))[0]
+
+
+def test_what_the_child_prints_stays_out_of_the_protocol(tmp_path):
+    noisy = ("from theano.link.numba import kernels, worker\n"
+             "real = kernels.build_stored\n"
+             "def build(d, k):\n"
+             "    print('numba says', flush=True)\n"
+             "    real(d, k)\n"
+             "kernels.build_stored = build\n"
+             "worker.main()\n")  # fmt: skip
+    w = worker.Worker([sys.executable, "-c", noisy])
+    try:
+        key = _kernel_source_file(tmp_path)
+        assert w.build(str(tmp_path), key)
+        assert w.build(str(tmp_path), key)  # still in step
+        assert not w.disabled
+    finally:
+        w.close()
+
+
+@pytest.mark.parametrize("first_line", [
+    "1",  # JSON, but not the protocol's
+    "not json",
+    json.dumps({"ready": True, "theano": "/another/theano/__init__.py"}),
+])  # fmt: skip
+def test_a_child_that_is_not_this_worker_is_not_used(tmp_path, first_line):
+    """As when ``sys.executable`` is a frozen application, not Python."""
+    script = f"import sys, time; print({first_line!r}, flush=True); time.sleep(60)"
+    w = worker.Worker([sys.executable, "-c", script])
+    assert not w.build(str(tmp_path), _kernel_source_file(tmp_path))
+    assert w.disabled and w._process is None
+    assert not w.build(str(tmp_path), _kernel_source_file(tmp_path))  # not started again
+
+
+def test_a_child_that_does_not_answer_is_stopped(tmp_path, monkeypatch):
+    monkeypatch.setattr(worker, "START_SECONDS", 0.5)
+    w = worker.Worker([sys.executable, "-c", "import time; time.sleep(60)"])
+    assert not w.build(str(tmp_path), _kernel_source_file(tmp_path))
+    assert w.disabled and w._process is None
+
+
+def test_without_a_c_compiler_the_worker_is_not_asked(tmp_path, monkeypatch):
+    """It could not store the library: the tier compiles in this process at once."""
+    started = worker.Worker()
+    monkeypatch.setattr(worker, "_WORKER", [started])
+    monkeypatch.setattr(kernels, "_loaded", {})
+    monkeypatch.setattr(kernels, "_c_compiler", lambda: None)
+    with theano.change_flags(base_compiledir=str(tmp_path), **{"numba.whole_graph": False}):
+        x = T.dvector("x")
+        f = theano.function([x], x * 4 - 2, mode=Mode("numba", FAST_RUN.phases))
+        assert f.wait_for_tier(120) == "numba"
+    assert started._process is None
+    assert {k.origin for k in kernels._loaded.values()} == {"jit"}
+    np.testing.assert_array_equal(f(np.array([1.0, 2.0])), [2.0, 6.0])

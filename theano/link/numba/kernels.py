@@ -592,6 +592,8 @@ def _built_by_worker(directory, key, spec):
     could not (then this process compiles it, and reports any error itself)."""
     from theano.link.numba.worker import shared_worker
 
+    if shared_worker().disabled or _c_compiler() is None:  # it could not store the library
+        return None
     path = os.path.join(directory, f"k_{key}.py")
     if not _file_matches(path, spec.source):
         _write_atomic(directory, path, spec.source.encode())
@@ -695,10 +697,9 @@ def _store_native(directory, key, compiled) -> bool:
     manifest; False when there is no C compiler to link it (the kernel then lives in
     this process only)."""
     import json
-    import shutil
     import subprocess
 
-    compiler = shutil.which(os.environ.get("CC", "cc")) or shutil.which("gcc")
+    compiler = _c_compiler()
     if compiler is None:
         return False
     obj = _object_code(compiled)
@@ -724,6 +725,13 @@ def _store_native(directory, key, compiled) -> bool:
         for leftover in (tmp_obj, tmp_so):
             with contextlib.suppress(OSError):
                 os.unlink(leftover)
+
+
+def _c_compiler():
+    """The C compiler that links kernels' shared libraries, or None."""
+    import shutil
+
+    return shutil.which(os.environ.get("CC", "cc")) or shutil.which("gcc")
 
 
 def _object_code(compiled) -> bytes:

@@ -9,12 +9,15 @@ answers; the parent, which waits without holding the GIL, then loads the library
 cached kernel. Classic Theano compiled its C code in a child process too (the C
 compiler).
 
-One child serves a process, started on first use and kept while requests come; it
-exits when its parent closes the pipe, or after `IDLE_SECONDS` without a request.
-Protocol: one JSON object a line each way: ``{"directory", "key"}`` (the source is
-already in ``<directory>/k_<key>.py``), then ``{"ok": true}`` or ``{"ok": false,
-"error": "..."}``. Where the child cannot run or cannot store a library (no C
-compiler), the parent compiles the kernel itself, as `mode='NUMBA'` always does.
+One child serves a process, started on first use; it exits when its parent closes the
+pipe, or after `IDLE_SECONDS` without a request (and is started again when needed).
+It imports the parent's own theano package, and says so in its first line; a child
+that does not (a frozen application, whose executable is not Python) is not used.
+Protocol: one JSON object a line each way: ``{"ready": true, "theano": <its
+theano/__init__.py>}`` first, then per request ``{"directory", "key"}`` (the source is
+already in ``<directory>/k_<key>.py``) and ``{"ok": true}`` or ``{"ok": false,
+"error": "..."}``. Where the child cannot run, answers late or cannot store a library,
+the parent compiles the kernel itself, as ``mode='NUMBA'`` always does.
 """
 
 from __future__ import annotations
@@ -29,16 +32,27 @@ import sys
 import threading
 
 IDLE_SECONDS = 60.0
+# Seconds the parent waits for the child's first line, and for one kernel.
+START_SECONDS = 60.0
+BUILD_SECONDS = 600.0
+
+
+def _theano_file():
+    import theano
+
+    return os.path.abspath(theano.__file__)
 
 
 class Worker:
     """The parent's handle on its child; `build` is safe to call from several threads."""
 
     def __init__(self, command=None):
-        self._command = command or [sys.executable, "-m", "theano.link.numba.worker"]
+        # -P: the working directory does not come first on the child's path.
+        self._command = command or [sys.executable, "-P", "-m", "theano.link.numba.worker"]
         self._lock = threading.Lock()
         self._process = None
         self._owner = os.getpid()
+        self.disabled = False  # the child could not be used: this process compiles
 
     def build(self, directory: str, key: str) -> bool:
         """Have the child compile and store the kernel whose source is in
@@ -52,35 +66,70 @@ class Worker:
                 try:
                     process.stdin.write(request)
                     process.stdin.flush()
-                    line = process.stdout.readline()
                 except (OSError, ValueError):
-                    line = ""
-                if line:
-                    try:
-                        return bool(json.loads(line).get("ok"))
-                    except ValueError:
-                        return False
-                self._stop()
+                    self._stop()
+                    continue
+                answer = self._answer(process, BUILD_SECONDS)
+                if answer is None:  # it exited (idle, or crashed): once more
+                    self._stop()
+                    continue
+                return answer.get("ok") is True
             return False
+
+    def _answer(self, process, seconds):
+        """The child's next line as a dict; None when it exited. A child that answers
+        late or out of protocol is stopped and not used again."""
+        try:
+            ready, _, _ = select.select([process.stdout], [], [], seconds)
+            line = process.stdout.readline() if ready else None
+        except (OSError, ValueError):
+            line = ""
+        if line == "":
+            return None
+        try:
+            answer = json.loads(line) if line is not None else None
+        except ValueError:
+            answer = None
+        if not isinstance(answer, dict):
+            self.disabled = True
+            self._kill()
+            return {}
+        return answer
 
     def _started(self):
         if self._owner != os.getpid():  # a forked process: its parent's child is not its own
             self._process, self._owner = None, os.getpid()
+        if self.disabled:
+            return None
         if self._process is not None:
             if self._process.poll() is None:
                 return self._process
             self._stop()  # it exited (idle): closes its pipes
         env = dict(os.environ)
-        # The child imports the same theano (and kernels' modules) as this process.
-        env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+        # The child imports the theano this process imported (and its kernels' modules).
+        root = os.path.dirname(os.path.dirname(_theano_file()))
+        path = [root, *(p or os.getcwd() for p in sys.path)]
+        env["PYTHONPATH"] = os.pathsep.join(path)
         try:
             self._process = subprocess.Popen(
                 self._command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL, text=True, env=env,
             )  # fmt: skip
         except OSError:
-            self._process = None
+            self._process, self.disabled = None, True
+            return None
+        hello = self._answer(self._process, START_SECONDS)
+        if not hello or not hello.get("ready") or hello.get("theano") != _theano_file():
+            self.disabled = True
+            self._kill()
+            return None
+        threading.Thread(target=self._reap, args=(self._process,), daemon=True).start()
         return self._process
+
+    @staticmethod
+    def _reap(process):
+        """Collect the child when it exits (idle), so that no zombie is left."""
+        process.wait()
 
     def _stop(self):
         if self._process is not None:
@@ -88,6 +137,11 @@ class Worker:
                 with contextlib.suppress(OSError, ValueError):
                     stream.close()
             self._process.wait()
+            self._process = None
+
+    def _kill(self):
+        if self._process is not None:
+            self.kill()
             self._process = None
 
     def close(self):
@@ -101,6 +155,7 @@ class Worker:
         if process is not None and process.poll() is None:
             process.kill()
             process.wait()
+        if process is not None:
             for stream in (process.stdin, process.stdout):
                 with contextlib.suppress(OSError, ValueError):
                     stream.close()
@@ -114,7 +169,17 @@ def shared_worker() -> Worker:
     if not _WORKER:
         _WORKER.append(Worker())
         atexit.register(_WORKER[0].kill)
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=_forget_after_fork)
     return _WORKER[0]
+
+
+def _forget_after_fork():
+    """In a forked child: the parent's worker process and a lock another thread may
+    have held at the fork are not this process's."""
+    for worker in _WORKER:
+        worker._lock = threading.Lock()
+        worker._process, worker._owner = None, os.getpid()
 
 
 def serve(stdin=sys.stdin, stdout=sys.stdout, idle=IDLE_SECONDS):
@@ -122,6 +187,8 @@ def serve(stdin=sys.stdin, stdout=sys.stdout, idle=IDLE_SECONDS):
     ``idle`` seconds pass without a request."""
     from theano.link.numba import kernels
 
+    stdout.write(json.dumps({"ready": True, "theano": _theano_file()}) + "\n")
+    stdout.flush()
     while True:
         try:
             ready, _, _ = select.select([stdin], [], [], idle)
@@ -142,5 +209,13 @@ def serve(stdin=sys.stdin, stdout=sys.stdout, idle=IDLE_SECONDS):
         stdout.flush()
 
 
+def main():
+    """Serve the parent on a copy of standard output; what Numba or anything else
+    prints goes to standard error, not into the protocol."""
+    protocol = os.fdopen(os.dup(sys.stdout.fileno()), "w")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    serve(sys.stdin, protocol)
+
+
 if __name__ == "__main__":
-    serve()
+    main()

@@ -687,3 +687,44 @@ def test_join(rewrites):
     with pytest.raises(ValueError):
         f(data(3, 4), data(3, 2))
     assert statuses == [-1]
+
+
+def test_review_fixes_for_reshape_rows_and_alloc():
+    """Found by a review: each case once computed a wrong result, crashed, or raised
+    another error than the Python tier."""
+    from theano.tensor.shape import MakeVector
+
+    x, n = T.matrix("x"), T.lscalar("n")
+    # A reshape to five lengths of 16384 (their product wraps to 0, an empty x's size).
+    r = T.exp(x).reshape((n,) * 5)
+    f = theano.function([x, n], r.sum(), mode="NUMBA")
+    assert "_graph_kernel" not in f.call_source
+    with pytest.raises(ValueError, match="cannot reshape"):
+        f(np.zeros((0, 3)), 16384)
+    # Indices read through a view whose own bounds were checked only later.
+    emb, m, j = T.matrix("emb"), T.lmatrix("m"), T.lscalar("j")
+    f = theano.function([emb, m, j], T.tanh(emb[m[j]]).sum(), mode="NUMBA")
+    assert "_graph_kernel" not in f.call_source
+    with pytest.raises(IndexError):
+        f(np.ones((4, 3)), np.zeros((2, 2), "int64"), 10**12)
+    # An output of a literal shape too large for a kernel: not allocated first.
+    f = theano.function([x], T.exp(x).reshape((16384, 16384, 16384)), mode="NUMBA")
+    with pytest.raises(ValueError, match="cannot reshape"):
+        f(np.ones((2, 2)))
+    # A derived length above the limit: the caller does not allocate it.
+    v = T.vector("v")
+    f = theano.function([v], T.concatenate([T.exp(v), v]), mode="NUMBA")
+    statuses = kernel_statuses(f)
+    big = data(graph_kernel.ELEMENTS_MAX - 10)
+    np.testing.assert_allclose(f(big), np.concatenate([np.exp(big), big]))
+    assert statuses == []  # declined before the allocation and the call
+    # A negative length from a shape vector's element (without rewrites).
+    m1, m2 = T.lscalars("m1", "m2")
+    plain = Mode("numba_sync", optimizer=None)
+    out = T.alloc(1.0, MakeVector()(m1, m2)[0], 3).sum()
+    f = theano.function([m1, m2], out, mode=plain)
+    statuses = kernel_statuses(f)
+    with pytest.raises(ValueError, match="negative"):
+        f(-4, 3)
+    assert f(2, 3) == 6.0
+    assert statuses == [-1, 0]

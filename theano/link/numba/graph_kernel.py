@@ -726,6 +726,8 @@ class GraphKernel:
             n = self._index_value(var)
             same = self._value(var).dim
             if same is not None and not b:  # x.shape[j]: that dimension's length
+                if same.origin is None:  # a length written in a shape vector may be < 0
+                    self._decline_if(f"{n} < 0")
                 dims.append(same)
                 continue
             if b:
@@ -793,6 +795,11 @@ class GraphKernel:
         entries = self._shape_entries(node.inputs[1])
         if len(entries) != out.ndim:
             raise _Unsupported("a shape of another length than the output's rank")
+        if out.ndim > 4 or len(x.dims) > 4:  # as `_memory`: products that cannot wrap
+            raise _Unsupported("a reshape of more than four dimensions")
+        fixed_size = int(np.prod([max(e.literal_value() or 1, 1) for e in entries]))
+        if fixed_size > ELEMENTS_MAX:
+            raise _Unsupported("a reshape to more elements than a kernel takes")
         for d in x.dims:  # lengths small enough that their products cannot overflow
             if d.src != "1":
                 self._decline_if(f"{d.src} > {ELEMENTS_MAX}")
@@ -845,8 +852,11 @@ class GraphKernel:
         if ilist_var.type.dtype == "uint64":
             raise _Unsupported("indices of uint64")
         ilist = self._value(ilist_var)
-        if ilist.views is None or ilist.name is not None:
-            raise _Unsupported("indices computed from array values")
+        # Read in the head, before its checks: an input's or a constant's own memory
+        # only, not a view (whose bounds are among those checks).
+        direct = ilist_var in self.fgraph.inputs or isinstance(ilist_var, Constant)
+        if not direct or ilist.views is None or ilist.name is not None:
+            raise _Unsupported("indices that are not an input or a constant")
         rows = x.dims[0].src
         # Read before the checks at the end of the head: the strides it reads with must
         # be whole elements now.
@@ -1273,11 +1283,16 @@ class Plan:
         status = ctx.local("_status")
         # A local reference: the arena another call replaces stays alive for this one.
         scratch = ctx.local("_scratch")
-        conds, args, allocs, out_names = [], [], [], []
+        conds, args, allocs, out_names, sized = [], [], [], [], []
         for var in g.outputs:
             name = ctx.local("_out")
             out_names.append(name)
             shape = [_python_dim(d, input_names) for d in g.values[var].dims]
+            # A length derived from others is checked before it is allocated: the
+            # kernel would decline it, and the usual code raises its own error.
+            for d, text in zip(g.values[var].dims, shape):
+                if d.formula is not None and d.formula[0] != "literal":
+                    sized.append(f"{text} <= {ELEMENTS_MAX}")
             text = f"({', '.join(shape)}{',' if len(shape) == 1 else ''})"
             allocs.append(f"{name} = {empty}({text}, {var.type.dtype!r})")
         for what in g.args:
@@ -1303,6 +1318,7 @@ class Plan:
                 args.append(f"{ident}({ctx.ref(what[1], 'c')})")
             else:
                 args.append(f"{ident}({out_names[what[1]]})")
+        conds += sized  # after the inputs' checks: they read the inputs' shapes
         kernel_call = f"{call}({', '.join(args)})"
         lines = [f"{status} = -1", f"if {' and '.join(conds) or 'True'}:"]
         lines += ["    " + a for a in allocs]

@@ -728,3 +728,25 @@ def test_review_fixes_for_reshape_rows_and_alloc():
         f(-4, 3)
     assert f(2, 3) == 6.0
     assert statuses == [-1, 0]
+
+
+def test_outputs_are_sized_before_they_are_allocated():
+    """Found by a third review: an output of lengths read from other inputs (or from an
+    empty input's huge length) was allocated before the kernel could decline it
+    (MemoryError, or 2 GiB a call), and a join's axis length could wrap around."""
+    x, y, z = T.vectors("x", "y", "z")
+    f = theano.function([x, y, z], T.reshape(z * 2, (x.shape[0], y.shape[0])), mode="NUMBA")
+    statuses = kernel_statuses(f)
+    np.testing.assert_array_equal(f(np.ones(2), np.ones(3), np.arange(6.0)),
+                                  np.arange(6.0).reshape(2, 3) * 2)  # fmt: skip
+    big = np.ones(graph_kernel.ELEMENTS_MAX)
+    with pytest.raises(ValueError, match="cannot reshape"):
+        f(big, big, np.ones(6))
+    assert statuses == [0]  # the second call never reached the kernel
+    a, b = T.bmatrices("a", "b")
+    f = theano.function([a, b], T.concatenate([a, b]).sum() + 1, mode="NUMBA")
+    statuses = kernel_statuses(f)
+    huge = np.empty((2**62, 0), "int8")
+    with pytest.raises(ValueError, match="negative dimensions"):
+        f(huge, huge)
+    assert statuses == [-1]

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import warnings
 
 import numpy as np
 import pytest
@@ -105,11 +106,11 @@ def test_worker_child_is_started_again_after_it_exits(tmp_path):
     w = worker.Worker()
     try:
         first, _ = _kernel_file(tmp_path, Composite([xs], [xs * 2 - xs * xs]))
-        assert w.build(str(tmp_path), first)
+        assert w.build(str(tmp_path), first) == "stored"
         w._process.kill()  # as when it exits after IDLE_SECONDS without a request
         w._process.wait()
         second, _ = _kernel_file(tmp_path, Composite([xs], [xs * 5 - xs * xs]))
-        assert w.build(str(tmp_path), second)
+        assert w.build(str(tmp_path), second) == "stored"
         assert os.path.exists(tmp_path / f"k_{second}.so")
     finally:
         w.close()
@@ -156,8 +157,8 @@ def test_what_the_child_prints_stays_out_of_the_protocol(tmp_path):
     w = worker.Worker([sys.executable, "-c", noisy])
     try:
         key = _kernel_source_file(tmp_path)
-        assert w.build(str(tmp_path), key)
-        assert w.build(str(tmp_path), key)  # still in step
+        assert w.build(str(tmp_path), key) == "stored"
+        assert w.build(str(tmp_path), key) == "stored"  # still in step
         assert not w.disabled
     finally:
         w.close()
@@ -172,15 +173,15 @@ def test_a_child_that_is_not_this_worker_is_not_used(tmp_path, first_line):
     """As when ``sys.executable`` is a frozen application, not Python."""
     script = f"import sys, time; print({first_line!r}, flush=True); time.sleep(60)"
     w = worker.Worker([sys.executable, "-c", script])
-    assert not w.build(str(tmp_path), _kernel_source_file(tmp_path))
+    assert w.build(str(tmp_path), _kernel_source_file(tmp_path)) == "failed"
     assert w.disabled and w._process is None
-    assert not w.build(str(tmp_path), _kernel_source_file(tmp_path))  # not started again
+    assert w.build(str(tmp_path), _kernel_source_file(tmp_path)) == "failed"  # not again
 
 
 def test_a_child_that_does_not_answer_is_stopped(tmp_path, monkeypatch):
     monkeypatch.setattr(worker, "START_SECONDS", 0.5)
     w = worker.Worker([sys.executable, "-c", "import time; time.sleep(60)"])
-    assert not w.build(str(tmp_path), _kernel_source_file(tmp_path))
+    assert w.build(str(tmp_path), _kernel_source_file(tmp_path)) == "failed"
     assert w.disabled and w._process is None
 
 
@@ -197,3 +198,56 @@ def test_without_a_c_compiler_the_worker_is_not_asked(tmp_path, monkeypatch):
     assert started._process is None
     assert {k.origin for k in kernels._loaded.values()} == {"jit"}
     np.testing.assert_array_equal(f(np.array([1.0, 2.0])), [2.0, 6.0])
+
+
+def test_the_child_runs_isolated_on_this_process_path(tmp_path, monkeypatch):
+    """``python -I`` with this process's path, path-like entries included: a
+    ``theano`` on the environment's ``PYTHONPATH`` does not shadow this one."""
+    import pathlib
+
+    shadow = tmp_path / "elsewhere" / "theano"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text("raise ImportError('the wrong theano')\n")
+    monkeypatch.setenv("PYTHONPATH", str(shadow.parent))
+    monkeypatch.setattr(sys, "path", [*sys.path, pathlib.Path(tmp_path)])
+    command = worker._default_command()
+    assert command[1] == "-I"
+    assert str(tmp_path) in json.loads(command[-1])
+    w = worker.Worker()
+    try:
+        assert w.build(str(tmp_path), _kernel_source_file(tmp_path)) == "stored"
+    finally:
+        w.close()
+
+
+def test_a_frozen_application_starts_no_child(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    w = worker.Worker()
+    assert w.build(str(tmp_path), _kernel_source_file(tmp_path)) == "failed"
+    assert w.disabled and w._process is None
+
+
+_CRASHING = """
+import json, os, signal, sys
+print(json.dumps({"ready": True, "theano": sys.argv[1]}), flush=True)
+sys.stdin.readline()
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_kernel_that_crashes_the_child_stays_in_the_python_tier(tmp_path, monkeypatch):
+    """Compiled here, it would crash the user's process: the node keeps NumPy."""
+    crashing = worker.Worker([sys.executable, "-c", _CRASHING, worker._theano_file()])
+    assert crashing.build(str(tmp_path), _kernel_source_file(tmp_path)) == "crashed"
+    monkeypatch.setattr(worker, "_WORKER", [crashing])
+    monkeypatch.setattr(kernels, "_loaded", {})
+    with theano.change_flags(base_compiledir=str(tmp_path), **{"numba.whole_graph": False}):
+        x = T.dvector("x")
+        with warnings.catch_warnings(record=True) as caught:  # from the tier's thread
+            warnings.simplefilter("always")
+            f = theano.function([x], T.exp(x) * 4 + 1, mode=Mode("numba", FAST_RUN.phases))
+            f.wait_for_tier(120)
+    assert any("crashed the worker process" in str(w.message) for w in caught)
+    assert "_kernel" not in f.call_source
+    assert not kernels._loaded
+    np.testing.assert_allclose(f(np.array([0.0, 1.0])), [5.0, 4 * np.e + 1])

@@ -928,6 +928,9 @@ class GraphKernel:
         for j in range(out.ndim):
             if j == axis:
                 lengths = [p.dims[j] for p in parts]
+                for d in lengths:  # lengths whose sum cannot wrap around
+                    if d.src != "1":
+                        self._decline_if(f"{d.src} > {ELEMENTS_MAX}")
                 src = " + ".join(d.src for d in lengths)
                 total = _Dim.derived(f"jn{k}", ("sum", lengths), lengths)
                 self.head.append(f"jn{k} = {src}")
@@ -1288,11 +1291,11 @@ class Plan:
             name = ctx.local("_out")
             out_names.append(name)
             shape = [_python_dim(d, input_names) for d in g.values[var].dims]
-            # A length derived from others is checked before it is allocated: the
-            # kernel would decline it, and the usual code raises its own error.
-            for d, text in zip(g.values[var].dims, shape):
-                if d.formula is not None and d.formula[0] != "literal":
-                    sized.append(f"{text} <= {ELEMENTS_MAX}")
+            # Its size is checked before it is allocated (lengths of empty inputs, or
+            # derived from others, may be huge): the kernel would decline it, and the
+            # usual code raises its own error.
+            if any(d.formula is not None or d.origin is not None for d in g.values[var].dims):
+                sized.append(f"{' * '.join(shape)} <= {ELEMENTS_MAX}")
             text = f"({', '.join(shape)}{',' if len(shape) == 1 else ''})"
             allocs.append(f"{name} = {empty}({text}, {var.type.dtype!r})")
         for what in g.args:

@@ -597,7 +597,14 @@ def _built_by_worker(directory, key, spec):
     path = os.path.join(directory, f"k_{key}.py")
     if not _file_matches(path, spec.source):
         _write_atomic(directory, path, spec.source.encode())
-    if not shared_worker().build(directory, key):
+    try:
+        outcome = shared_worker().build(directory, key)
+    except Exception:  # noqa: BLE001 (a worker bug must not cost the kernel)
+        return None
+    if outcome == "crashed":
+        why = "Numba's compiler crashed the worker process on this kernel"
+        raise KernelBuildError(why) from OSError(why)
+    if outcome != "stored":
         return None
     kernel = _load_native(directory, key, spec)
     if kernel is not None:

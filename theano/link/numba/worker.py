@@ -11,9 +11,11 @@ compiler).
 
 One child serves a process, started on first use; it exits when its parent closes the
 pipe, or after `IDLE_SECONDS` without a request (and is started again when needed).
-It imports the parent's own theano package, and says so in its first line; a child
-that does not (a frozen application, whose executable is not Python) is not used.
-Protocol: one JSON object a line each way: ``{"ready": true, "theano": <its
+It runs isolated from the environment (``python -I``) on the parent's own path, and
+says in its first line which theano it imported: a child that is not this worker is
+not used, and a frozen application (whose executable is not Python) starts none.
+Where the compiler crashes the child on a kernel, twice, that kernel stays in the
+Python tier: compiled in the parent, it would crash the user's process. Protocol: one JSON object a line each way: ``{"ready": true, "theano": <its
 theano/__init__.py>}`` first, then per request ``{"directory", "key"}`` (the source is
 already in ``<directory>/k_<key>.py``) and ``{"ok": true}`` or ``{"ok": false,
 "error": "..."}``. Where the child cannot run, answers late or cannot store a library,
@@ -47,22 +49,24 @@ class Worker:
     """The parent's handle on its child; `build` is safe to call from several threads."""
 
     def __init__(self, command=None):
-        # -P: the working directory does not come first on the child's path.
-        self._command = command or [sys.executable, "-P", "-m", "theano.link.numba.worker"]
+        self._command = command
         self._lock = threading.Lock()
         self._process = None
         self._owner = os.getpid()
         self.disabled = False  # the child could not be used: this process compiles
 
-    def build(self, directory: str, key: str) -> bool:
+    def build(self, directory: str, key: str) -> str:
         """Have the child compile and store the kernel whose source is in
-        ``<directory>/k_<key>.py``; True when it stored the library."""
+        ``<directory>/k_<key>.py``: ``"stored"``, ``"failed"`` (this process may
+        compile it) or ``"crashed"`` (the compiler killed the child, twice: compiled
+        here, it would kill this process)."""
         request = json.dumps({"directory": directory, "key": key}) + "\n"
         with self._lock:
+            crashes = 0
             for _ in range(2):  # a child that exited when idle is started again
                 process = self._started()
                 if process is None:
-                    return False
+                    return "failed"
                 try:
                     process.stdin.write(request)
                     process.stdin.flush()
@@ -72,9 +76,10 @@ class Worker:
                 answer = self._answer(process, BUILD_SECONDS)
                 if answer is None:  # it exited (idle, or crashed): once more
                     self._stop()
+                    crashes += process.returncode is not None and process.returncode < 0
                     continue
-                return answer.get("ok") is True
-            return False
+                return "stored" if answer.get("ok") is True else "failed"
+            return "crashed" if crashes == 2 else "failed"
 
     def _answer(self, process, seconds):
         """The child's next line as a dict; None when it exited. A child that answers
@@ -105,15 +110,14 @@ class Worker:
             if self._process.poll() is None:
                 return self._process
             self._stop()  # it exited (idle): closes its pipes
-        env = dict(os.environ)
-        # The child imports the theano this process imported (and its kernels' modules).
-        root = os.path.dirname(os.path.dirname(_theano_file()))
-        path = [root, *(p or os.getcwd() for p in sys.path)]
-        env["PYTHONPATH"] = os.pathsep.join(path)
+        command = self._command or _default_command()
+        if command is None:
+            self.disabled = True
+            return None
         try:
             self._process = subprocess.Popen(
-                self._command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL, text=True, env=env,
+                command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL, text=True,
             )  # fmt: skip
         except OSError:
             self._process, self.disabled = None, True
@@ -161,6 +165,26 @@ class Worker:
                     stream.close()
 
 
+def _default_command():
+    """``python -I -c ... <path>``: isolated from the environment (``PYTHON*``
+    variables, user site, the working directory), the child imports what this process
+    would, from this process's own path, with its theano first. None where the
+    executable is not a Python to run so (a frozen application would start itself)."""
+    if getattr(sys, "frozen", False) or not sys.executable:
+        return None
+    root = os.path.dirname(os.path.dirname(_theano_file()))
+    path = [root]
+    for entry in sys.path:
+        try:
+            entry = os.fsdecode(os.fspath(entry))
+        except TypeError:  # not a path: importers see it, a child cannot
+            continue
+        path.append(entry or os.getcwd())
+    start = ("import json, sys; sys.path[:0] = json.loads(sys.argv[1]); "
+             "from theano.link.numba.worker import main; main()")  # fmt: skip
+    return [sys.executable, "-I", "-c", start, json.dumps(path)]
+
+
 _WORKER = []
 
 
@@ -179,6 +203,10 @@ def _forget_after_fork():
     have held at the fork are not this process's."""
     for worker in _WORKER:
         worker._lock = threading.Lock()
+        if worker._process is not None:  # this process's copies of the pipes: closed, so
+            for stream in (worker._process.stdin, worker._process.stdout):  # the child
+                with contextlib.suppress(OSError, ValueError):  # sees its parent's EOF
+                    stream.close()
         worker._process, worker._owner = None, os.getpid()
 
 

@@ -92,8 +92,8 @@ def test_worker_stores_libraries_and_reports_errors(tmp_path):
     worker.serve(io.StringIO(requests), answers)
     hello, good, bad = (json.loads(line) for line in answers.getvalue().splitlines())
     assert hello == {"ready": True, "theano": os.path.abspath(theano.__file__)}
-    assert good == {"ok": True}
-    assert bad["ok"] is False and "SyntaxError" in bad["error"]
+    assert good == {"ok": True, "key": key}
+    assert bad["ok"] is False and bad["key"] == "bad" and "SyntaxError" in bad["error"]
     spec = kernels.KernelSpec(Composite([xs], [xs * xs + xs]), ["float64"], "float64")
     assert spec.source == source
     loaded = kernels._load_native(str(tmp_path), key, spec)
@@ -234,6 +234,25 @@ sys.stdin.readline()
 os.kill(os.getpid(), signal.SIGKILL)
 """
 
+_ANSWERS_TWICE = """
+import json, sys
+print(json.dumps({"ready": True, "theano": sys.argv[1]}), flush=True)
+old = json.dumps({"key": "an earlier request", "ok": False})
+for line in sys.stdin:
+    print(old, flush=True)
+    print(json.dumps({"key": json.loads(line)["key"], "ok": True}), flush=True)
+"""
+
+
+def test_an_answer_to_another_request_is_skipped(tmp_path):
+    w = worker.Worker([sys.executable, "-c", _ANSWERS_TWICE, worker._theano_file()])
+    try:
+        for key in ("first", "second"):
+            assert w.build(str(tmp_path), key) == "stored"
+        assert not w.disabled
+    finally:
+        w.close()
+
 
 def test_a_kernel_that_crashes_the_child_stays_in_the_python_tier(tmp_path, monkeypatch):
     """Compiled here, it would crash the user's process: the node keeps NumPy."""
@@ -251,3 +270,25 @@ def test_a_kernel_that_crashes_the_child_stays_in_the_python_tier(tmp_path, monk
     assert "_kernel" not in f.call_source
     assert not kernels._loaded
     np.testing.assert_allclose(f(np.array([0.0, 1.0])), [5.0, 4 * np.e + 1])
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_process_lets_go_of_the_child(tmp_path, monkeypatch):
+    """The forked process closes its copies of the pipes (without sending what is
+    buffered): the child sees its parent's end of input at once."""
+    import time
+
+    worker.shared_worker()  # registers the at-fork handler
+    w = worker.Worker()
+    monkeypatch.setattr(worker, "_WORKER", [w])
+    assert w.build(str(tmp_path), _kernel_source_file(tmp_path)) == "stored"
+    pid = os.fork()
+    if pid == 0:  # the forked process lives on a while, holding nothing of the child's
+        time.sleep(5)
+        os._exit(0)
+    try:
+        start = time.monotonic()
+        w.close()
+        assert time.monotonic() - start < 3
+    finally:
+        os.waitpid(pid, 0)

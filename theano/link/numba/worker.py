@@ -17,8 +17,8 @@ not used, and a frozen application (whose executable is not Python) starts none.
 Where the compiler crashes the child on a kernel, twice, that kernel stays in the
 Python tier: compiled in the parent, it would crash the user's process. Protocol: one JSON object a line each way: ``{"ready": true, "theano": <its
 theano/__init__.py>}`` first, then per request ``{"directory", "key"}`` (the source is
-already in ``<directory>/k_<key>.py``) and ``{"ok": true}`` or ``{"ok": false,
-"error": "..."}``. Where the child cannot run, answers late or cannot store a library,
+already in ``<directory>/k_<key>.py``) and ``{"key", "ok": true}`` or ``{"key", "ok":
+false, "error": "..."}``. Where the child cannot run, answers late or cannot store a library,
 the parent compiles the kernel itself, as ``mode='NUMBA'`` always does.
 """
 
@@ -32,6 +32,7 @@ import select
 import subprocess
 import sys
 import threading
+import time
 
 IDLE_SECONDS = 60.0
 # Seconds the parent waits for the child's first line, and for one kernel.
@@ -52,6 +53,7 @@ class Worker:
         self._command = command
         self._lock = threading.Lock()
         self._process = None
+        self._pending = b""  # what the child wrote after the last line read
         self._owner = os.getpid()
         self.disabled = False  # the child could not be used: this process compiles
 
@@ -60,7 +62,7 @@ class Worker:
         ``<directory>/k_<key>.py``: ``"stored"``, ``"failed"`` (this process may
         compile it) or ``"crashed"`` (the compiler killed the child, twice: compiled
         here, it would kill this process)."""
-        request = json.dumps({"directory": directory, "key": key}) + "\n"
+        request = (json.dumps({"directory": directory, "key": key}) + "\n").encode()
         with self._lock:
             crashes = 0
             for _ in range(2):  # a child that exited when idle is started again
@@ -73,33 +75,53 @@ class Worker:
                 except (OSError, ValueError):
                     self._stop()
                     continue
-                answer = self._answer(process, BUILD_SECONDS)
+                answer = self._answer(process, BUILD_SECONDS, key)
                 if answer is None:  # it exited (idle, or crashed): once more
                     self._stop()
-                    crashes += process.returncode is not None and process.returncode < 0
+                    crashes += process.returncode != 0  # an idle exit is 0
                     continue
                 return "stored" if answer.get("ok") is True else "failed"
             return "crashed" if crashes == 2 else "failed"
 
-    def _answer(self, process, seconds):
-        """The child's next line as a dict; None when it exited. A child that answers
-        late or out of protocol is stopped and not used again."""
-        try:
-            ready, _, _ = select.select([process.stdout], [], [], seconds)
-            line = process.stdout.readline() if ready else None
-        except (OSError, ValueError):
-            line = ""
-        if line == "":
-            return None
-        try:
-            answer = json.loads(line) if line is not None else None
-        except ValueError:
-            answer = None
-        if not isinstance(answer, dict):
-            self.disabled = True
-            self._kill()
-            return {}
-        return answer
+    def _answer(self, process, seconds, key=None):
+        """The child's answer (to the request for ``key``) as a dict; None when it
+        exited. A child that answers late or out of protocol is stopped and not used
+        again. An answer to an earlier request (sent twice: see `_forget_after_fork`)
+        is skipped."""
+        while True:
+            try:
+                line = self._line(process, seconds)
+            except (OSError, ValueError):
+                line = ""
+            if line == "":
+                return None
+            try:
+                answer = json.loads(line) if line is not None else None
+            except ValueError:
+                answer = None
+            if not isinstance(answer, dict):
+                self.disabled = True
+                self._kill()
+                return {}
+            if key is None or answer.get("key") == key:
+                return answer
+
+    def _line(self, process, seconds):
+        """The child's next line; "" when it exited, None after ``seconds``. Read from
+        the pipe itself: a buffered reader could hold a second line that ``select``
+        does not see."""
+        fd = process.stdout.fileno()
+        deadline = time.monotonic() + seconds
+        while b"\n" not in self._pending:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+                return None
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                return ""
+            self._pending += chunk
+        line, _, self._pending = self._pending.partition(b"\n")
+        return line.decode(errors="replace") + "\n"
 
     def _started(self):
         if self._owner != os.getpid():  # a forked process: its parent's child is not its own
@@ -117,8 +139,9 @@ class Worker:
         try:
             self._process = subprocess.Popen(
                 command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL, text=True,
+                stderr=subprocess.DEVNULL,
             )  # fmt: skip
+            self._pending = b""
         except OSError:
             self._process, self.disabled = None, True
             return None
@@ -205,8 +228,8 @@ def _forget_after_fork():
         worker._lock = threading.Lock()
         if worker._process is not None:  # this process's copies of the pipes: closed, so
             for stream in (worker._process.stdin, worker._process.stdout):  # the child
-                with contextlib.suppress(OSError, ValueError):  # sees its parent's EOF
-                    stream.close()
+                with contextlib.suppress(OSError, ValueError, AttributeError):  # sees EOF
+                    stream.raw.close()  # unflushed: a request is sent once
         worker._process, worker._owner = None, os.getpid()
 
 
@@ -227,19 +250,26 @@ def serve(stdin=sys.stdin, stdout=sys.stdout, idle=IDLE_SECONDS):
         line = stdin.readline()
         if not line:
             return
+        request = {}
         try:
             request = json.loads(line)
             kernels.build_stored(request["directory"], request["key"])
             answer = {"ok": True}
         except Exception as err:  # noqa: BLE001 (reported; the parent builds it itself)
             answer = {"ok": False, "error": f"{type(err).__name__}: {err}"}
+        if isinstance(request, dict):
+            answer["key"] = request.get("key")
         stdout.write(json.dumps(answer) + "\n")
         stdout.flush()
 
 
 def main():
     """Serve the parent on a copy of standard output; what Numba or anything else
-    prints goes to standard error, not into the protocol."""
+    prints goes to standard error, not into the protocol. Ctrl-C, sent to the whole
+    process group, is the parent's to handle (this child goes when its pipe closes)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     protocol = os.fdopen(os.dup(sys.stdout.fileno()), "w")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     serve(sys.stdin, protocol)

@@ -160,9 +160,7 @@ class Worker:
 
     def _stop(self):
         if self._process is not None:
-            for stream in (self._process.stdin, self._process.stdout):
-                with contextlib.suppress(OSError, ValueError):
-                    stream.close()
+            _close_pipes(self._process)
             self._process.wait()
             self._process = None
 
@@ -183,9 +181,15 @@ class Worker:
             process.kill()
             process.wait()
         if process is not None:
-            for stream in (process.stdin, process.stdout):
-                with contextlib.suppress(OSError, ValueError):
-                    stream.close()
+            _close_pipes(process)
+
+
+def _close_pipes(process, flush=True):
+    """Close this process's ends of the child's pipes; ``flush=False`` drops what is
+    buffered (a forked copy must not send its parent's request again)."""
+    for stream in (process.stdin, process.stdout):
+        with contextlib.suppress(OSError, ValueError):
+            (stream.close if flush else stream.raw.close)()
 
 
 def _default_command():
@@ -226,10 +230,8 @@ def _forget_after_fork():
     have held at the fork are not this process's."""
     for worker in _WORKER:
         worker._lock = threading.Lock()
-        if worker._process is not None:  # this process's copies of the pipes: closed, so
-            for stream in (worker._process.stdin, worker._process.stdout):  # the child
-                with contextlib.suppress(OSError, ValueError, AttributeError):  # sees EOF
-                    stream.raw.close()  # unflushed: a request is sent once
+        if worker._process is not None:  # its copies closed: the child sees EOF
+            _close_pipes(worker._process, flush=False)
         worker._process, worker._owner = None, os.getpid()
 
 

@@ -226,3 +226,32 @@ def chain(T, x, length):
     for i in range(length):
         y = T.tanh(y) * 1.5 + x if i % 3 else T.exp(-y) - 0.5
     return y
+
+
+def reload_after_product(dtype, calls=400):
+    """Seconds a tiny NumPy call takes right after the step's largest product, and
+    alone: ``(after, alone)``. The product streams its operands (2 MB in float32)
+    through the core's caches, and whatever the interpreter runs next reloads its own
+    code and data from farther away; the ceiling's products, timed alone in a loop,
+    never pay that."""
+    import time
+
+    rng = np.random.default_rng(2)
+    x, w1 = rng.normal(size=(N, D)).astype(dtype), rng.normal(size=(D, H)).astype(dtype)
+    v, out = rng.normal(size=N).astype(dtype), np.empty((N, H), dtype)
+    clock = time.perf_counter
+
+    def tiny():
+        np.add.reduce(v)
+
+    def timed(before):
+        total = 0.0
+        for _ in range(calls):
+            before()
+            start = clock()
+            tiny()
+            total += clock() - start
+        return total / calls
+
+    timed(lambda: np.dot(x, w1, out=out))
+    return timed(lambda: np.dot(x, w1, out=out)), timed(lambda: None)

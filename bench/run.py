@@ -208,9 +208,13 @@ def mlp_step(dtype):
     ours, py_tier, sequence = (statistics.median(sum(r[3:]) / r[k] for r in rounds)
                                for k in range(3))  # fmt: skip
     fast_compile = per_call(slow, x, y)
+    after, alone = models.reload_after_product(dtype)
     row["note"] = (f"GEMM-bound ceiling {_fmt_time(ceiling).strip()}: ours at {ours:.2f} of it "
                    f"(python tier {py_tier:.2f}; the products alone, back to back, "
                    f"{sequence:.2f}; median of {len(rounds)} rounds timed in turns); "
+                   f"0.95 of it leaves {_fmt_time(ceiling / 0.95 - ceiling).strip()} for all "
+                   f"but the products, and a tiny NumPy call takes {_fmt_time(after).strip()} "
+                   f"right after the largest product ({_fmt_time(alone).strip()} alone); "
                    f"FAST_RUN is {fast_compile / row['ours python tier']:.2f}x FAST_COMPILE")  # fmt: skip
     return row
 

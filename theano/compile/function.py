@@ -14,6 +14,7 @@ import gc
 import keyword
 import re
 import threading
+import time
 import warnings
 from collections import OrderedDict
 
@@ -21,6 +22,7 @@ import numpy as np
 
 from theano.compile.io import In, Out
 from theano.compile.mode import get_mode, run_phases
+from theano.compile.profiling import Observers, as_profile
 from theano.configdefaults import config
 from theano.graph.basic import (
     Constant,
@@ -67,6 +69,10 @@ def function(inputs, outputs=None, mode=None, updates=None, givens=None,
         Accept inputs that lose precision when cast to the input's dtype.
     on_unused_input : {'raise', 'warn', 'ignore'}, optional
         What to do with an input that the outputs do not need (``config.on_unused_input``).
+    profile : bool, str or ProfileStats, optional
+        Time each call and each node (``config.profile`` by default); ``f.profile``
+        holds the times and ``f.profile.summary()`` prints them. A string names the
+        profile; one ProfileStats may collect several functions.
     """
     if not isinstance(inputs, list | tuple):
         raise TypeError(f"theano.function: inputs must be a list, got {type(inputs).__name__}")
@@ -76,10 +82,18 @@ def function(inputs, outputs=None, mode=None, updates=None, givens=None,
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
+        start = time.perf_counter()
         maker = FunctionMaker(inputs, outputs, mode, updates, givens, no_default_updates, name,
                               allow_input_downcast, on_unused_input, rebuild_strict,
                               accept_inplace)  # fmt: skip
-        return maker.create()
+        stats = as_profile(profile, name)
+        made = time.perf_counter()
+        fn = maker.create(profile=stats)
+        if stats is not None:
+            stats.compile_time += time.perf_counter() - start
+            stats.optimizer_time += sum(r.seconds for r in maker.rewrite_reports)
+            stats.linker_time += time.perf_counter() - made
+        return fn
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -364,9 +378,9 @@ class FunctionMaker:
                 templates.append("{}")
         return templates
 
-    def create(self):
+    def create(self, profile=None):
         self.nodes = self._schedule()
-        return Function(self)
+        return Function(self, profile=profile)
 
     def _schedule(self):
         """The nodes in evaluation order: topological, with the nodes that compute a
@@ -472,9 +486,10 @@ class Function:
     ``f['name']`` reads or sets the stored value of an input with a default.
     """
 
-    def __init__(self, maker, graph_fn=None):
+    def __init__(self, maker, graph_fn=None, profile=None):
         self.maker = maker
         self._graph_fn = graph_fn
+        self.profile = profile  # a ProfileStats timing each call and node, or None
         self._override = None
         self._fast_path = None  # the Numba tier's whole-graph kernel call, when it has one
         # Calls are rebuilt by f[name] = value and installed by a background tier: the
@@ -502,7 +517,7 @@ class Function:
         self._checked, self._trusted, self.call_source, self._call_graphs = _build_call(self)
         self._start_numba_tier()
 
-    def __new__(cls, maker=None, graph_fn=None):
+    def __new__(cls, maker=None, graph_fn=None, profile=None):
         # Each function gets its own subclass, so that __call__ can be the generated code.
         sub = type("Function", (cls,), {})
         return object.__new__(sub)
@@ -512,7 +527,8 @@ class Function:
         linker = self.maker.mode.linker
         if linker == "py" and config.linker == "numba":
             linker = "numba"
-        if linker not in ("numba", "numba_sync"):
+        watched = self.maker.mode.observer() is not None or self.profile is not None
+        if linker not in ("numba", "numba_sync") or watched:
             return
         from theano.link.numba import linker as numba_linker
 
@@ -765,6 +781,11 @@ def _build_call(fn, override=None, install=True, fast_path=None):
     header = f"def __call__(self, {', '.join(params)}):"
     reserved = set(names) | {"self", "_extra", "_kw", "_err"} | set(input_names)
     templates = maker._return_templates()
+    observer = maker.mode.observer()
+    stats = getattr(fn, "profile", None)
+    if stats is not None:
+        timers = stats.observer(maker.nodes)
+        observer = timers if observer is None else Observers(timers, observer)
     graphs, fns = [], []
     for pre in (checks, trusted_pre):
         # The checked call has made each explicit input an ndarray of its exact type.
@@ -773,9 +794,10 @@ def _build_call(fn, override=None, install=True, fast_path=None):
                           checked)  # fmt: skip
         gf = generate(fg.inputs, fg.outputs, returns=templates, nodes=maker.nodes,
                       reusable=maker.reusable_buffers(), deferred=maker.deferred,
-                      override=override, frame=frame, fast_path=fast_path)  # fmt: skip
+                      override=override, frame=frame, fast_path=fast_path,
+                      observer=observer)  # fmt: skip
         graphs.append(gf)
-        fns.append(gf.fn)
+        fns.append(gf.fn if stats is None else stats.timed_call(gf.fn))
     if install:
         type(fn).__call__ = fns[0] if not getattr(fn, "_trust", False) else fns[1]
     return fns[0], fns[1], graphs[0].source, graphs

@@ -79,6 +79,10 @@ class Mode:
     def requiring(self, *tags):
         return self.including(*tags)
 
+    def observer(self):
+        """What watches each computed value in this mode's functions (None: nothing).
+        A function with an observer stays on the Python tier."""
+
     def __str__(self):
         return self.name
 
@@ -88,7 +92,10 @@ def replace(mode, **changes):
     fields = {"linker": mode.linker, "optimizer": mode.phases, "name": mode.name,
               "included": mode.included, "excluded": mode.excluded}  # fmt: skip
     fields.update(changes)
-    return Mode(**fields)
+    new = object.__new__(type(mode))
+    new.__dict__.update(mode.__dict__)  # a subclass's own settings (NanGuardMode's) carry over
+    Mode.__init__(new, **fields)
+    return new
 
 
 _LINKER_ALIASES = {"cvm": "py", "c": "py", "vm": "py", "c|py": "py", "cvm_nogc": "py",
@@ -108,8 +115,12 @@ predefined_modes = {
     "DebugMode": FAST_COMPILE,
     "DEBUG_MODE": FAST_COMPILE,
     "ProfileMode": FAST_RUN,
-    "NanGuardMode": FAST_RUN,
 }
+
+
+def get_default_mode() -> Mode:
+    """The `Mode` that ``config.mode`` names: what `function` uses without ``mode=``."""
+    return get_mode(None)
 
 
 def get_mode(mode) -> Mode:
@@ -118,11 +129,16 @@ def get_mode(mode) -> Mode:
         mode = config.mode
     if isinstance(mode, Mode):
         return mode
+    if mode == "NanGuardMode":
+        from theano.compile.nanguardmode import NanGuardMode
+
+        return NanGuardMode()
     try:
         return predefined_modes[mode]
     except KeyError:
         raise ValueError(
-            f"unknown mode {mode!r}; expected one of {sorted(predefined_modes)} or a Mode"
+            f"unknown mode {mode!r}; expected one of "
+            f"{sorted([*predefined_modes, 'NanGuardMode'])} or a Mode"
         ) from None
 
 

@@ -33,6 +33,7 @@ class CodeContext:
         # Variables whose buffer may be kept and written again by the next call (no
         # output, update or view shows it to the caller): see `output_buffer`.
         self.reusable: frozenset = frozenset()
+        self.exposed: frozenset = frozenset()
         self._buffer_cells: dict = {}  # variable -> name of its kept buffer's cell
 
     def ref(self, obj, hint: str = "g") -> str:
@@ -133,7 +134,7 @@ def _free_name(var, used):
 
 
 def generate(inputs, outputs, returns=None, fn_name="graph", nodes=None, override=None,
-             frame=None, reusable=(), deferred=(), fast_path=None):  # fmt: skip
+             frame=None, reusable=(), deferred=(), fast_path=None, observer=None):  # fmt: skip
     """Generate and ``exec`` one function computing ``outputs`` from ``inputs``.
 
     Parameters
@@ -165,12 +166,19 @@ def generate(inputs, outputs, returns=None, fn_name="graph", nodes=None, overrid
         first that computes the graph another way (the Numba tier's whole-graph
         kernel), the local that is 0 when it did, and the output expressions then;
         otherwise the graph's code runs.
+    observer : optional
+        Watches every value as it is computed (`NanGuardMode`, profiling): its
+        ``inputs(names, variables, ctx)`` gives source run first, on the graph's
+        inputs, and its ``node(node, inames, onames, ctx)`` gives ``(before, after)``
+        lines around each node's code (errors they raise name the node).
 
     0-d tensors travel as NumPy scalars inside the function: arithmetic on them is
     several times cheaper than on 0-d arrays, and results are the same.
     """
     ctx = CodeContext()
     ctx.reusable = frozenset(reusable)
+    # Kept buffers the caller sees (borrowed outputs): the next call's inputs may be them.
+    ctx.exposed = frozenset(v for v in outputs if v in ctx.reusable)
     names: dict[Variable, str] = {}
     used: set[str] = set()
     ctx.reserved = used
@@ -208,6 +216,8 @@ def generate(inputs, outputs, returns=None, fn_name="graph", nodes=None, overrid
         lines.append("    try:")
     line_nodes = {}
     nodes = io_toposort(inputs, outputs) if nodes is None else nodes
+    if observer is not None:
+        lines.extend(pad + ln for ln in observer.inputs(params, inputs, ctx))
 
     def name_of(var):
         if var in names:
@@ -240,8 +250,9 @@ def generate(inputs, outputs, returns=None, fn_name="graph", nodes=None, overrid
             src = node.op.py_code(node, inames, onames, ctx)
         if src is None:
             src = _perform_call(node, inames, onames, ctx)
+        before, after = observer.node(node, inames, onames, ctx) if observer else ((), ())
         first = len(lines) + 1
-        for line in src.splitlines():
+        for line in [*before, *src.splitlines(), *after]:
             lines.append(pad + line)
         for lineno in range(first, len(lines) + 1):
             line_nodes[lineno] = node

@@ -105,3 +105,17 @@ def test_default_numba_tier_runs_transcendental_kernels_on_small_arrays_only(tmp
         v = np.linspace(-1, 1, n)
         np.testing.assert_allclose(arith(v, v), 4 * v**2)
         np.testing.assert_allclose(transcendental(v, v), np.arctan(v) * np.sin(v))
+
+
+@pytest.mark.parametrize("optimizer", ["fast_run", None])
+@pytest.mark.parametrize("rows", [2, 30])
+def test_borrowed_output_passed_back_in(compiledir, optimizer, rows):
+    # x = f(x) with Out(borrow=True): the input is the kernel's own kept buffer, and its
+    # first row is read for every output row, after the kernel has written that row.
+    x = T.dmatrix("x")
+    out = theano.Out(x * 2 + x[0], borrow=True)
+    fast = theano.function([x], out, mode=Mode("numba_sync", optimizer))
+    assert "_kernel" in fast.call_source
+    r = fast(np.arange(rows * 3.0).reshape(rows, 3))
+    expected = r * 2 + r[0]
+    np.testing.assert_array_equal(fast(r), expected)

@@ -477,6 +477,17 @@ def test_pickle_round_trip(mode):
         g([[0.0]])
 
 
+def test_pickle_keeps_a_value_set_on_an_input_without_default(mode):
+    import copy
+
+    x, y = T.dvectors("x", "y")
+    f = function([x, y], x + y, mode=mode)
+    f["y"] = np.ones(2)
+    for g in (pickle.loads(pickle.dumps(f)), copy.copy(f)):
+        np.testing.assert_array_equal(g(np.zeros(2)), [1.0, 1.0])
+        np.testing.assert_array_equal(g["y"], [1.0, 1.0])
+
+
 # ------------------------------------------------------------ in-place ops and inputs
 
 

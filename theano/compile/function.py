@@ -618,7 +618,10 @@ class Function:
         return self.containers[i].storage[0]
 
     def __setitem__(self, key, value):
-        i = self._spec_index(key)
+        self._store(self._spec_index(key), value)
+
+    def _store(self, i, value):
+        """Make ``value`` the stored value of input ``i`` (a default from now on)."""
         spec = self.maker.inputs[i]
         value = spec.variable.type.filter(value, spec.strict, spec.allow_downcast)
         if self.containers[i] is None:
@@ -663,7 +666,7 @@ def _unpickle_function(build_args, stored, trust):
     fn = FunctionMaker(*build_args).create()
     for i, value in enumerate(stored):
         if value is not None:
-            fn.containers[i].storage[0] = value
+            fn._store(i, value)  # a value set by f[name] = value may have had no container
     fn.trust_input = trust
     return fn
 

@@ -117,6 +117,21 @@ def test_worker_child_is_started_again_after_it_exits(tmp_path):
     assert w._process is None
 
 
+def test_after_shutdown_no_child_is_started(tmp_path):
+    # At exit the child is killed; a background build still running must not start
+    # another one (it would outlive this process).
+    xs = SB.ScalarType("float64")()
+    w = worker.Worker()
+    first, _ = _kernel_file(tmp_path, Composite([xs], [xs * 3 - xs * xs]))
+    assert w.build(str(tmp_path), first) == "stored"
+    child = w._process
+    w.shutdown()
+    assert child.poll() is not None
+    second, _ = _kernel_file(tmp_path, Composite([xs], [xs * 7 - xs * xs]))
+    assert w.build(str(tmp_path), second) != "stored"
+    assert w._process is None or w._process is child
+
+
 def test_worker_exits_when_idle(tmp_path):
     script = "from theano.link.numba import worker; worker.serve(idle=0.2)"
     child = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE,

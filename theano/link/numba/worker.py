@@ -164,6 +164,12 @@ class Worker:
             self._process.wait()
             self._process = None
 
+    def shutdown(self):
+        """At exit: stop the child, and start no other (a background build still
+        running would start one, left orphaned)."""
+        self.disabled = True
+        self.kill()
+
     def _kill(self):
         if self._process is not None:
             self.kill()
@@ -219,7 +225,7 @@ def shared_worker() -> Worker:
     """The process's worker (one child for all background tiers)."""
     if not _WORKER:
         _WORKER.append(Worker())
-        atexit.register(_WORKER[0].kill)
+        atexit.register(_WORKER[0].shutdown)
         if hasattr(os, "register_at_fork"):
             os.register_at_fork(after_in_child=_forget_after_fork)
     return _WORKER[0]

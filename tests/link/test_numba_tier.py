@@ -832,6 +832,33 @@ def test_failed_background_compile_keeps_python_tier(compiledir, monkeypatch):
     np.testing.assert_array_equal(f(np.array([1.0, 2.0])), [3.0, 5.0])
 
 
+def test_background_tier_is_built_with_the_flags_of_its_function_call(tmp_path, monkeypatch):
+    import threading
+
+    from theano.link.numba import linker as numba_linker
+
+    gate = threading.Event()
+    real = numba_linker.elemwise_kernel
+
+    def gated(node, *args):
+        gate.wait(60)  # built after the caller has left change_flags
+        return real(node, *args)
+
+    monkeypatch.setattr(numba_linker, "elemwise_kernel", gated)
+    x = T.dvector("x")
+    chosen = tmp_path / "chosen"
+    flags = {"base_compiledir": str(chosen), "numba.kernels": "all", "numba.whole_graph": False}
+    with theano.change_flags(**flags):
+        f = theano.function([x], T.tanh(T.tanh(x) * 2 + 1) * 3, mode=Mode("numba", FAST_RUN.phases))
+    with theano.change_flags(base_compiledir=str(tmp_path / "other")):
+        gate.set()
+        assert f.wait_for_tier(60) == "numba"
+    assert kernel_calls(f) == 1
+    assert ".size <" not in f.call_source  # numba.kernels='all': no size limit
+    assert kernel_files(chosen) and not (tmp_path / "other").exists()
+    np.testing.assert_allclose(f(np.array([0.5, -1.0])), np.tanh(np.tanh([0.5, -1.0]) * 2 + 1) * 3)
+
+
 # -------------------------------------------------------------------------- import
 
 
@@ -1111,3 +1138,36 @@ def test_one_row_inputs_are_read_again_for_every_row(compiledir, monkeypatch):
             np.testing.assert_allclose(got, want, rtol=1e-15, atol=0)
     with pytest.raises(ValueError):
         fast(np.ones((2, 3)), np.ones(4), np.ones((1, 1, 3)), np.ones((1, 1, 3), "float32"))
+
+
+def test_a_kernel_being_built_does_not_hold_up_other_kernels(compiledir, monkeypatch):
+    # A background tier may wait minutes for one kernel; another thread's loads of
+    # other kernels (already loaded, or on disk) must not queue behind it.
+    import threading
+    import time
+    from types import SimpleNamespace
+
+    slow, ready = SimpleNamespace(source="# slow kernel"), SimpleNamespace(source="# ready")
+    started, release = threading.Event(), threading.Event()
+    loaded = object()
+
+    def fake_load(directory, key, spec):
+        if spec is slow:
+            started.set()
+            release.wait(30)
+        return loaded
+
+    monkeypatch.setattr(kernels, "_load_native", fake_load)
+    monkeypatch.setattr(kernels, "_loaded", {})
+    waiting = threading.Thread(target=kernels.load_kernel, args=(slow,))
+    waiting.start()
+    try:
+        assert started.wait(30)
+        begin = time.perf_counter()
+        assert kernels.load_kernel(ready) is loaded
+        assert time.perf_counter() - begin < 5
+    finally:
+        release.set()
+        waiting.join(30)
+    assert kernels.load_kernel(slow) is loaded
+    assert not kernels._building

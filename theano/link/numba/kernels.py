@@ -24,6 +24,7 @@ import re
 import sys
 import tempfile
 import threading
+import typing
 import warnings
 
 import numpy as np
@@ -33,8 +34,20 @@ from theano.configdefaults import config
 from theano.graph.basic import Constant
 from theano.scalar.composite import Composite
 
-_lock = threading.Lock()
+_lock = threading.Lock()  # guards _building
 _loaded: dict[str, object] = {}
+_building: dict[str, threading.Lock] = {}  # the lock of each kernel being loaded or built
+
+
+def _locks_after_fork():
+    # A lock another thread held at the fork would never be released in the child.
+    global _lock
+    _lock = threading.Lock()
+    _building.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_locks_after_fork)
 
 # NumPy ufuncs that Numba compiles on scalars, written as np.<name>(...).
 _NUMPY_SCALAR_UFUNCS = {
@@ -64,10 +77,49 @@ SIN_COS_MAX = 1e5
 TRANSCENDENTAL_MAX = 4096
 
 
+class Settings(typing.NamedTuple):
+    """The flags a Numba tier is built with (`settings`)."""
+
+    compiledir: str
+    kernels: str
+    whole_graph: bool
+    cache: bool
+    openmp: bool
+    openmp_minsize: int
+
+    @classmethod
+    def from_config(cls):
+        return cls(config.compiledir, config.numba.kernels, bool(config.numba.whole_graph),
+                   bool(config.numba.cache), bool(config.openmp),
+                   int(config.openmp_elemwise_minsize))  # fmt: skip
+
+
+_pinned = threading.local()
+
+
+def settings() -> Settings:
+    """The flags to build kernels with: those pinned for this thread (a background tier
+    is built with the flags of the `function` call that started it, whatever they are
+    by then), else the current ones."""
+    pinned = getattr(_pinned, "settings", None)
+    return pinned if pinned is not None else Settings.from_config()
+
+
+@contextlib.contextmanager
+def pinned_settings(pinned: Settings):
+    """Within this block, this thread builds kernels with ``pinned``."""
+    previous = getattr(_pinned, "settings", None)
+    _pinned.settings = pinned
+    try:
+        yield
+    finally:
+        _pinned.settings = previous
+
+
 def small_arrays_only() -> bool:
     """True when kernels with transcendental functions are limited to small arrays
     (``config.numba.kernels != 'all'``)."""
-    return config.numba.kernels != "all"
+    return settings().kernels != "all"
 
 
 class NoNumbaForm(Exception):
@@ -434,7 +486,7 @@ def address(ctx):
 
 
 def _cache_dir():
-    path = os.path.join(config.compiledir, "numba_kernels")
+    path = os.path.join(settings().compiledir, "numba_kernels")
     os.makedirs(path, exist_ok=True)
     return path
 
@@ -557,18 +609,30 @@ def load_kernel(spec: KernelSpec) -> NativeKernel:
     compiled in each process and no machine code is stored.
     """
     key = _key(spec.source)
-    with _lock:
-        if key in _loaded:
-            return _loaded[key]
-        directory = _cache_dir()
-        cache = bool(config.numba.cache)
-        kernel = _load_native(directory, key, spec) if cache else None
-        if kernel is None and cache and getattr(_elsewhere, "active", False):
-            kernel = _built_by_worker(directory, key, spec)
-        if kernel is None:
-            kernel = _build(directory, key, spec, store=cache)
-        _loaded[key] = kernel
+    kernel = _loaded.get(key)
+    if kernel is not None:
         return kernel
+    # One lock per kernel: a thread waiting seconds for one build (a background tier)
+    # does not hold up another thread's loads and builds of other kernels.
+    with _lock:
+        building = _building.setdefault(key, threading.Lock())
+    with building:
+        kernel = _loaded.get(key)
+        if kernel is not None:
+            return kernel
+        try:
+            directory = _cache_dir()
+            cache = settings().cache
+            kernel = _load_native(directory, key, spec) if cache else None
+            if kernel is None and cache and getattr(_elsewhere, "active", False):
+                kernel = _built_by_worker(directory, key, spec)
+            if kernel is None:
+                kernel = _build(directory, key, spec, store=cache)
+            _loaded[key] = kernel
+            return kernel
+        finally:
+            with _lock:
+                _building.pop(key, None)
 
 
 # Set in a background tier's thread: kernels it needs are compiled in the child process

@@ -17,7 +17,6 @@ import warnings
 
 import numpy as np
 
-from theano.configdefaults import config
 from theano.link.numba.kernels import (
     SIN_COS_MAX,
     TRANSCENDENTAL_MAX,
@@ -28,6 +27,8 @@ from theano.link.numba.kernels import (
     default_kinds,
     elemwise_kernel,
     guarded,
+    pinned_settings,
+    settings,
     small_arrays_only,
 )
 
@@ -164,7 +165,8 @@ def _kernel_call(kernel, count, ctx, threads):
     or rows), split between threads (Theano's ``openmp`` flag, ``OMP_NUM_THREADS`` of
     them) from ``openmp_elemwise_minsize`` of them when ``threads``."""
     call = ctx.ref(kernel.fn, "kernel")
-    n_threads = _thread_count() if threads and config.openmp else 1
+    flags = settings()
+    n_threads = _thread_count() if threads and flags.openmp else 1
 
     def make(args):
         serial = f"{call}(0, {count}, {', '.join(args)})"
@@ -172,7 +174,7 @@ def _kernel_call(kernel, count, ctx, threads):
             return serial
         split = ctx.ref(_parallel, "parallel")
         free = ctx.ref(kernel.fn_nogil, "kernel_nogil")
-        minimum = max(int(config.openmp_elemwise_minsize), 1)
+        minimum = max(flags.openmp_minsize, 1)
         return (f"{split}({free}, {count}, {n_threads}, {', '.join(args)}) "
                 f"if {count} >= {minimum} else {serial}")  # fmt: skip
 
@@ -318,7 +320,7 @@ def whole_graph_candidate(fgraph, nodes, shared_values=()) -> bool:
     run: a cheap test, before a kernel that takes seconds to build is built."""
     from theano.link.numba.graph_kernel import ELEMENTS_MAX, numpy_calls, op_kinds
 
-    if not config.numba.whole_graph or not nodes:
+    if not settings().whole_graph or not nodes:
         return False
     if any(np.size(v) > ELEMENTS_MAX for v in shared_values):
         return False
@@ -344,9 +346,10 @@ class TieredCompiler:
     the ``stages`` (functions building a tier, or None) in turn, the later replacing the
     earlier."""
 
-    def __init__(self, stages, install):
+    def __init__(self, stages, install, pinned=None):
         self._stages = list(stages)
         self._install = install
+        self._pinned = pinned if pinned is not None else settings()
         self.done = threading.Event()
         self.error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, daemon=True, name="theano-numba")
@@ -361,7 +364,7 @@ class TieredCompiler:
         first = True
         try:
             for build in self._stages:
-                with built_elsewhere():
+                with built_elsewhere(), pinned_settings(self._pinned):
                     built = build()
                 self._install(built)
                 first = False

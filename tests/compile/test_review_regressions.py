@@ -90,3 +90,62 @@ def test_borrowed_output_passed_back_as_input(mode):
     a, b, c = np.zeros(n), np.ones(n), np.ones(n)
     r = f(a, b, c)
     np.testing.assert_allclose(f(a, b, r), 1.0 + 1.0 + 3.0)
+
+
+# The three below were found by a review of buffer reuse and update atomicity; NUMBA
+# (per-node kernels, and the whole-graph kernel on small arrays) runs them too.
+ALL_MODES = ["FAST_COMPILE", "FAST_RUN", "NUMBA"]
+
+
+@pytest.mark.parametrize("any_mode", ALL_MODES)
+def test_a_negative_integer_power_in_an_update_changes_no_shared_value(any_mode):
+    w = theano.shared(np.array([1.0, 2.0]), "w")
+    s = theano.shared(np.arange(1, 101, dtype="int64"), "s")
+    k = T.lscalar("k")
+    f = theano.function([k], [], updates=[(w, w * 2), (s, s**k)], mode=any_mode)
+    with pytest.raises(ValueError, match="negative integer powers"):
+        f(-1)
+    np.testing.assert_array_equal(w.get_value(), [1.0, 2.0])
+    np.testing.assert_array_equal(s.get_value(), np.arange(1, 101))
+    f(2)
+    np.testing.assert_array_equal(w.get_value(), [2.0, 4.0])
+    np.testing.assert_array_equal(s.get_value(), np.arange(1, 101) ** 2)
+
+
+@pytest.mark.parametrize("any_mode", ALL_MODES)
+@pytest.mark.parametrize("size", [4, blocked.MIN_SIZE + 3])
+def test_floating_point_errors_raised_by_numpy_change_no_shared_value(any_mode, size):
+    v = theano.shared(np.ones(size), "v")
+    w = theano.shared(np.full((2, 2), 2.0), "w")
+    d = T.dvector("d")
+    x = T.dmatrix("x")
+    f = theano.function([d, x], [], mode=any_mode,
+                        updates=[(w, w - 0.5 * T.dot(x.T, x)), (v, v / d)])  # fmt: skip
+    bad = np.full(size, 2.0)
+    bad[2] = 0.0
+    with np.errstate(all="raise"):
+        try:
+            f(bad, np.ones((4, 3))[:, :2])  # x.T @ x = 4: w becomes 0
+        except FloatingPointError:
+            np.testing.assert_array_equal(v.get_value(), np.ones(size))
+            np.testing.assert_array_equal(w.get_value(), np.full((2, 2), 2.0))
+        else:  # a compiled kernel computes 1 / 0 without NumPy's error state: no error
+            assert v.get_value()[2] == np.inf
+            return
+        f(np.full(size, 2.0), np.ones((4, 2)))
+    np.testing.assert_array_equal(v.get_value(), np.full(size, 0.5))
+    np.testing.assert_array_equal(w.get_value(), np.zeros((2, 2)))
+
+
+@pytest.mark.parametrize("any_mode", ALL_MODES)
+@pytest.mark.parametrize("rows", [3, 300])
+def test_an_input_sharing_an_updated_shared_value_is_read_before_the_update(any_mode, rows):
+    w = theano.shared(np.ones((rows, 3)), "w")
+    v = theano.shared(np.zeros((4 * rows, 3)), "v")  # the larger: updated after w
+    x = T.dmatrix("x")
+    f = theano.function([x], [], updates=[(w, w * 2), (v, v + x[0])], mode=any_mode)
+    f(w.get_value(borrow=True))
+    np.testing.assert_array_equal(v.get_value(), np.ones((4 * rows, 3)))
+    np.testing.assert_array_equal(w.get_value(), np.full((rows, 3), 2.0))
+    f(w.get_value(borrow=True)[1:])  # a view of it
+    np.testing.assert_array_equal(v.get_value(), np.full((4 * rows, 3), 3.0))

@@ -133,6 +133,47 @@ def _free_name(var, used):
     return f"v{k}"
 
 
+def _overwritten_inputs(deferred, inputs):
+    """The graph inputs (shared values) the deferred update nodes write into."""
+    graph_inputs = {id(v) for v in inputs}  # (``in`` would compare variables with ==)
+    found = {}
+    for node in deferred:
+        for positions in node.op.destroy_map.values():
+            for i in positions:
+                var = node.inputs[i]
+                if id(var) in graph_inputs:
+                    found[id(var)] = var
+    return list(found.values())
+
+
+def _alias_copies(overwritten, inputs, names, ctx):
+    """Source copying any other input that shares memory with a value updated in
+    place (``f(w.get_value(borrow=True))`` with ``w`` updated): read after the update
+    has written, it would show the new value. Arrays owning their memory never share
+    it, so the usual call pays two attribute reads per pair."""
+    lines = []
+    share = ctx.ref(np.may_share_memory, "may_share")
+    for var in inputs:
+        if (
+            any(var is v for v in overwritten)
+            or not getattr(var.type, "ndim", 0)
+            or not hasattr(var.type, "numpy_dtype")
+        ):
+            continue
+        x = names[var]
+        for target in overwritten:
+            w = names[target]
+            lines.append(f"if {x} is {w} or ({x}.base is not None or {w}.base is not None) "
+                         f"and {share}({x}, {w}): {x} = {x}.copy(order='K')")  # fmt: skip
+    return lines
+
+
+def _fp_errors_raise():
+    """True when NumPy raises (or calls back) on some floating-point error."""
+    modes = np.geterr().values()
+    return "raise" in modes or "call" in modes
+
+
 def generate(inputs, outputs, returns=None, fn_name="graph", nodes=None, override=None,
              frame=None, reusable=(), deferred=(), fast_path=None, observer=None):  # fmt: skip
     """Generate and ``exec`` one function computing ``outputs`` from ``inputs``.
@@ -212,6 +253,9 @@ def generate(inputs, outputs, returns=None, fn_name="graph", nodes=None, overrid
     for var in inputs:
         if getattr(var.type, "ndim", None) == 0 and hasattr(var.type, "numpy_dtype"):
             lines.append(f"    {names[var]} = {names[var]}[()]")
+    deferred = list(deferred)
+    overwritten = _overwritten_inputs(deferred, inputs)
+    lines.extend("    " + ln for ln in _alias_copies(overwritten, inputs, names, ctx))
     if frame is not None:
         lines.append("    try:")
     line_nodes = {}
@@ -230,7 +274,6 @@ def generate(inputs, outputs, returns=None, fn_name="graph", nodes=None, overrid
             return names[var]
         raise ValueError(f"the graph needs {var}, which is not computed before it is used")
 
-    deferred = list(deferred)
     for node in nodes:
         if deferred and node is deferred[0]:
             for later in deferred:
@@ -238,6 +281,14 @@ def generate(inputs, outputs, returns=None, fn_name="graph", nodes=None, overrid
                 if precheck is not None:
                     names_in = [name_of(v) for v in later.inputs]
                     lines.extend(pad + ln for ln in precheck(later, names_in, ctx))
+            # NumPy raises floating-point errors (np.errstate(all='raise')) after a ufunc
+            # has written its output: the updates then write into copies, so that a
+            # call that raises leaves the shared values as they were.
+            if overwritten:
+                raises = ctx.ref(_fp_errors_raise, "fp_errors_raise")
+                lines.append(f"{pad}if {raises}():")
+                lines.extend(f"{pad}    {names[v]} = {names[v]}.copy(order='K')"
+                             for v in overwritten)  # fmt: skip
         inames = [name_of(v) for v in node.inputs]
         onames = []
         for out in node.outputs:

@@ -148,6 +148,8 @@ def shared_update_inplace(fgraph) -> RewriteReport:
             out = node.outputs[0]
             if not isinstance(ufunc, np.ufunc) or shared.type != out.type or out.ndim == 0:
                 continue
+            if ufunc is np.power and out.dtype[0] in "iu":
+                continue  # a negative exponent raises after earlier updates have written
             new = Elemwise(op.scalar_op, {0: position})(*node.inputs)
         elif position == 0:
             new = type(op)(inplace=True)(*node.inputs)

@@ -551,3 +551,64 @@ def test_compiling_leaves_the_garbage_collector_as_it_was():
     x = T.dvector("x")
     theano.function([x], x + 1)
     assert gc.isenabled()
+
+
+# ------------------------------------------------------------------------- copy
+
+
+def test_copy_computes_the_same_with_its_own_stored_values(mode):
+    x, a = T.dvector("x"), T.dscalar("a")
+    s = shared(np.zeros(3), "s")
+    f = function([x, In(a, value=2.0)], (x * a + s).sum(), updates=[(s, s + x)], mode=mode)
+    g = f.copy()
+    assert float(f(np.ones(3))) == 6.0
+    assert float(g(np.ones(3))) == 9.0  # the same shared variable, updated by both
+    np.testing.assert_array_equal(s.get_value(), [2.0, 2.0, 2.0])
+    g["a"] = 5.0
+    assert f["a"] == 2.0 and g["a"] == 5.0
+    shared_memory = f.copy(share_memory=True)
+    shared_memory["a"] = 7.0
+    assert f["a"] == 7.0
+
+
+def test_copy_with_swap_delete_updates_name_and_profile(mode):
+    x = T.dvector("x")
+    s, other = shared(np.zeros(2), "s"), shared(np.full(2, 10.0), "other")
+    f = function([x], s * 2, updates=[(s, s + x)], mode=mode, name="f")
+    from theano.compile.profiling import ProfileStats
+
+    swapped = f.copy(swap={s: other}, name="swapped", profile=ProfileStats(atexit_print=False))
+    np.testing.assert_array_equal(swapped(np.ones(2)), [20.0, 20.0])
+    np.testing.assert_array_equal(other.get_value(), [11.0, 11.0])
+    np.testing.assert_array_equal(s.get_value(), [0.0, 0.0])
+    assert swapped.name == "swapped" and swapped.profile.fct_callcount == 1
+    frozen = f.copy(delete_updates=True)
+    frozen(np.ones(2))
+    np.testing.assert_array_equal(s.get_value(), [0.0, 0.0])
+    with pytest.raises(TypeError, match="cannot swap the shared variable s"):
+        f.copy(swap={s: shared(np.zeros((2, 2)))})
+    with pytest.raises(ValueError, match="does not use"):
+        f.copy(swap={shared(np.zeros(2), "unused"): other})
+
+
+@pytest.mark.parametrize("any_mode", ["FAST_RUN", "NUMBA"])
+def test_one_copy_per_thread_gives_right_results(any_mode):
+    import threading
+
+    x, y = T.dvectors("x", "y")
+    f = function([x, y], ((x * 2.0 + y) * 3.0 - x).sum(), mode=any_mode)
+    wrong = []
+
+    def work(k, fn):
+        xv, yv = np.random.default_rng(k).normal(size=(2, 140_000))
+        want = ((xv * 2 + yv) * 3 - xv).sum()
+        for _ in range(30):
+            if not np.isclose(fn(xv, yv), want, rtol=1e-12):
+                wrong.append(k)
+
+    threads = [threading.Thread(target=work, args=(k, f.copy())) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not wrong

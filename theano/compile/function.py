@@ -635,6 +635,58 @@ class Function:
         else:
             self.containers[i].storage[0] = value
 
+    def copy(self, share_memory=False, swap=None, delete_updates=False, name=None,
+             profile=None):  # fmt: skip
+        """A new function computing the same graph, with buffers of its own: give each
+        thread its own copy (one function called from two threads at once would share
+        the buffers it keeps between calls).
+
+        ``share_memory``: the copy uses the same stored input values (``f[name]``) as
+        this one, instead of copies. ``swap``: ``{old shared variable: new one}`` of the
+        same type, read and updated by the copy instead. ``delete_updates``: the copy
+        updates no shared variable (nor applies default updates). ``name``,
+        ``profile``: as for `function`.
+        """
+        maker = self.maker
+        if delete_updates or name is not None:
+            args = list(maker.build_args)
+            if delete_updates:  # updates, no_default_updates; inputs only updates read stay
+                args[3], args[5], args[8] = None, True, "ignore"
+            if name is not None:
+                args[6] = name
+            maker = FunctionMaker(*args)
+        fn = maker.create(profile=as_profile(profile, name or self.name))
+        swap = dict(swap or {})
+        by_variable = {spec.variable: i for i, spec in enumerate(self.maker.inputs)}
+        changed = False
+        for j, spec in enumerate(maker.inputs):
+            i = by_variable.get(spec.variable)
+            if spec.shared and spec.variable in swap:
+                new = swap.pop(spec.variable)
+                if not isinstance(new, SharedVariable) or new.type != spec.variable.type:
+                    raise TypeError(f"Function.copy: cannot swap the shared variable "
+                                    f"{spec.variable} of type {spec.variable.type} for "
+                                    f"{new!r} of type {getattr(new, 'type', None)}")  # fmt: skip
+                fn.containers[j], changed = new.container, True
+            elif not spec.shared and i is not None and self.containers[i] is not None:
+                own = self.containers[i]
+                if not share_memory:
+                    own = Container(own.type, copy.deepcopy(own.storage[0]), own.strict,
+                                    own.allow_downcast, own.name)  # fmt: skip
+                fn.containers[j], changed = own, True
+        if swap:
+            raise ValueError(f"Function.copy: swap names shared variables this function "
+                             f"does not use: {list(swap)}")  # fmt: skip
+        if changed:
+            with fn._call_lock:
+                fn._generation += 1  # a background tier building meanwhile rebuilds its call
+                fn._checked, fn._trusted, fn.call_source, fn._call_graphs = _build_call(
+                    fn, fn._override, install=False, fast_path=fn._fast_path
+                )
+                fn.input_storage = fn.containers
+        fn.trust_input = self.trust_input
+        return fn
+
     def __contains__(self, key):
         try:
             self._spec_index(key)

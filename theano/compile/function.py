@@ -315,6 +315,8 @@ class FunctionMaker:
                         f"Graph must not contain inplace operations: {node.op} overwrites "
                         "its input; pass accept_inplace=True to theano.function to allow it"
                     )
+        if getattr(self.mode, "keeps_unrewritten", False):  # DebugMode compares with it
+            self.unrewritten = self.fgraph.clone()
         self.rewrite_reports = run_phases(self.fgraph, self.mode)
         self._protect_inputs()
 
@@ -527,7 +529,7 @@ class Function:
         linker = self.maker.mode.linker
         if linker == "py" and config.linker == "numba":
             linker = "numba"
-        watched = self.maker.mode.observer() is not None or self.profile is not None
+        watched = self.maker.mode.observer(self.maker) is not None or self.profile is not None
         if linker not in ("numba", "numba_sync") or watched:
             return
         from theano.link.numba import linker as numba_linker
@@ -836,7 +838,7 @@ def _build_call(fn, override=None, install=True, fast_path=None):
     header = f"def __call__(self, {', '.join(params)}):"
     reserved = set(names) | {"self", "_extra", "_kw", "_err"} | set(input_names)
     templates = maker._return_templates()
-    observer = maker.mode.observer()
+    observer = maker.mode.observer(maker)
     stats = getattr(fn, "profile", None)
     if stats is not None:
         timers = stats.observer(maker.nodes)

@@ -79,8 +79,8 @@ class Mode:
     def requiring(self, *tags):
         return self.including(*tags)
 
-    def observer(self):
-        """What watches each computed value in this mode's functions (None: nothing).
+    def observer(self, maker):
+        """What watches each computed value of ``maker``'s function (None: nothing).
         A function with an observer stays on the Python tier."""
 
     def __str__(self):
@@ -112,8 +112,6 @@ predefined_modes = {
     "FAST_COMPILE": FAST_COMPILE,
     "NUMBA": NUMBA,
     "Mode": FAST_RUN,
-    "DebugMode": FAST_COMPILE,
-    "DEBUG_MODE": FAST_COMPILE,
     "ProfileMode": FAST_RUN,
 }
 
@@ -133,12 +131,16 @@ def get_mode(mode) -> Mode:
         from theano.compile.nanguardmode import NanGuardMode
 
         return NanGuardMode()
+    if mode in ("DebugMode", "DEBUG_MODE"):
+        from theano.compile.debugmode import DebugMode
+
+        return DebugMode()
     try:
         return predefined_modes[mode]
     except KeyError:
         raise ValueError(
             f"unknown mode {mode!r}; expected one of "
-            f"{sorted([*predefined_modes, 'NanGuardMode'])} or a Mode"
+            f"{sorted([*predefined_modes, 'DEBUG_MODE', 'DebugMode', 'NanGuardMode'])} or a Mode"
         ) from None
 
 

@@ -43,7 +43,7 @@ class NanGuardMode(Mode):
                                     ("big_is_error", big_is_error, flags.big_is_error)):  # fmt: skip
             object.__setattr__(self, key, bool(default if value is None else value))
 
-    def observer(self):
+    def observer(self, maker):
         return _Guard(self.nan_is_error, self.inf_is_error, self.big_is_error)
 
 

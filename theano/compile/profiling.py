@@ -175,6 +175,10 @@ class Observers:
     def inputs(self, names, variables, ctx):
         return [ln for o in self.observers for ln in o.inputs(names, variables, ctx)]
 
+    def outputs(self, names, variables, ctx):
+        return [ln for o in self.observers if hasattr(o, "outputs")
+                for ln in o.outputs(names, variables, ctx)]  # fmt: skip
+
     def node(self, node, inames, onames, ctx):
         pairs = [o.node(node, inames, onames, ctx) for o in self.observers]
         # The first observer's lines sit closest to the node's code.

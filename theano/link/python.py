@@ -211,7 +211,9 @@ def generate(inputs, outputs, returns=None, fn_name="graph", nodes=None, overrid
         Watches every value as it is computed (`NanGuardMode`, profiling): its
         ``inputs(names, variables, ctx)`` gives source run first, on the graph's
         inputs, and its ``node(node, inames, onames, ctx)`` gives ``(before, after)``
-        lines around each node's code (errors they raise name the node).
+        lines around each node's code (errors they raise name the node); an optional
+        ``outputs(names, variables, ctx)`` gives lines run on the results, before
+        the updates are committed.
 
     0-d tensors travel as NumPy scalars inside the function: arithmetic on them is
     several times cheaper than on 0-d arrays, and results are the same.
@@ -308,6 +310,8 @@ def generate(inputs, outputs, returns=None, fn_name="graph", nodes=None, overrid
         for lineno in range(first, len(lines) + 1):
             line_nodes[lineno] = node
     outs = [name_of(v) for v in outputs]
+    if observer is not None and hasattr(observer, "outputs"):
+        lines.extend(pad + ln for ln in observer.outputs(outs, outputs, ctx))
     if returns is not None:
         outs = [tmpl.format(o) for tmpl, o in zip(returns, outs)]
     if frame is not None:

@@ -149,3 +149,47 @@ def test_an_input_sharing_an_updated_shared_value_is_read_before_the_update(any_
     np.testing.assert_array_equal(w.get_value(), np.full((rows, 3), 2.0))
     f(w.get_value(borrow=True)[1:])  # a view of it
     np.testing.assert_array_equal(v.get_value(), np.full((4 * rows, 3), 3.0))
+
+
+@pytest.mark.parametrize("any_mode", ["FAST_COMPILE", "FAST_RUN"])
+def test_warnings_made_errors_change_no_shared_value(any_mode):
+    import warnings
+
+    x = T.dvector("x")
+    w = theano.shared(np.ones(3), "w")
+    v = theano.shared(np.ones(3), "v")
+    f = theano.function([x], [], updates=[(v, v * 2), (w, w / x)], mode=any_mode)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # as pytest -W error does
+        with pytest.raises(RuntimeWarning, match="divide by zero"):
+            f(np.array([1.0, 0.0, 2.0]))
+    np.testing.assert_array_equal(w.get_value(), np.ones(3))
+    np.testing.assert_array_equal(v.get_value(), np.ones(3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        f(np.array([1.0, 0.0, 2.0]))
+    np.testing.assert_array_equal(w.get_value(), [1.0, np.inf, 0.5])
+
+
+def test_numpy_error_state_answers():
+    import warnings
+
+    from theano.link.numpy_errors import may_raise
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")
+        assert not may_raise()
+        with np.errstate(all="raise"):
+            assert may_raise()
+        with np.errstate(divide="call"):
+            assert may_raise()
+        with np.errstate(all="ignore"):
+            assert not may_raise()
+        warnings.simplefilter("error")
+        assert may_raise()
+        warnings.filterwarnings("ignore", category=RuntimeWarning)
+        assert not may_raise()
+        warnings.filterwarnings("error", message="divide", category=RuntimeWarning)
+        assert may_raise()
+        with np.errstate(all="ignore"):
+            assert not may_raise()

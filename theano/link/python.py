@@ -17,6 +17,7 @@ import re
 import numpy as np
 
 from theano.graph.basic import Constant, Variable, io_toposort
+from theano.link import numpy_errors
 
 _counter = itertools.count()
 _IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -168,12 +169,6 @@ def _alias_copies(overwritten, inputs, names, ctx):
     return lines
 
 
-def _fp_errors_raise():
-    """True when NumPy raises (or calls back) on some floating-point error."""
-    modes = np.geterr().values()
-    return "raise" in modes or "call" in modes
-
-
 def generate(inputs, outputs, returns=None, fn_name="graph", nodes=None, override=None,
              frame=None, reusable=(), deferred=(), fast_path=None, observer=None):  # fmt: skip
     """Generate and ``exec`` one function computing ``outputs`` from ``inputs``.
@@ -283,11 +278,12 @@ def generate(inputs, outputs, returns=None, fn_name="graph", nodes=None, overrid
                 if precheck is not None:
                     names_in = [name_of(v) for v in later.inputs]
                     lines.extend(pad + ln for ln in precheck(later, names_in, ctx))
-            # NumPy raises floating-point errors (np.errstate(all='raise')) after a ufunc
-            # has written its output: the updates then write into copies, so that a
-            # call that raises leaves the shared values as they were.
+            # NumPy raises floating-point errors (np.errstate(all='raise'), warnings
+            # made errors) after a ufunc has written its output: the updates then
+            # write into copies, so that a call that raises leaves the shared values
+            # as they were.
             if overwritten:
-                raises = ctx.ref(_fp_errors_raise, "fp_errors_raise")
+                raises = ctx.ref(numpy_errors.may_raise, "fp_errors_raise")
                 lines.append(f"{pad}if {raises}():")
                 lines.extend(f"{pad}    {names[v]} = {names[v]}.copy(order='K')"
                              for v in overwritten)  # fmt: skip

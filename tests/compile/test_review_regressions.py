@@ -193,3 +193,38 @@ def test_numpy_error_state_answers():
         assert may_raise()
         with np.errstate(all="ignore"):
             assert not may_raise()
+
+
+BORROW_MODES = {
+    "py": theano.Mode(linker="py"),
+    "py, no rewrites": theano.Mode(linker="py", optimizer=None),
+    "numba": theano.Mode(linker="numba_sync"),
+}
+
+
+@pytest.mark.parametrize("mode_name", list(BORROW_MODES))
+@pytest.mark.parametrize("n", [4, blocked.MIN_SIZE + 5])
+def test_borrowed_outputs_passed_back_in_are_read_before_being_overwritten(mode_name, n):
+    # x = f(x) with Out(borrow=True): x is a buffer the function keeps and writes
+    # into again while other nodes still read x.
+    mode = BORROW_MODES[mode_name]
+    x = T.dvector("x")
+    u = T.cumsum(x)
+    start = np.linspace(0.0, 1.0, n)
+    two = theano.function([x], [theano.Out(T.exp(x) - 1, borrow=True),
+                                theano.Out(x * 3, borrow=True)], mode=mode)  # fmt: skip
+    a = two(start)[0]
+    a0 = a.copy()
+    np.testing.assert_allclose(two(a)[1], a0 * 3)
+    scan_like = theano.function([x], [theano.Out(u * 2.0 + 1.0, borrow=True),
+                                      theano.Out(x + u, borrow=True)], mode=mode)  # fmt: skip
+    a = scan_like(start)[0]
+    a0 = a.copy()
+    np.testing.assert_allclose(scan_like(a)[1], a0 + np.cumsum(a0))
+    w = theano.shared(np.zeros(n), "w")
+    step = theano.function([x], theano.Out(u * 2.0, borrow=True), updates={w: w + x + u},
+                           mode=mode)  # fmt: skip
+    a = step(start)
+    a0, w0 = a.copy(), w.get_value()
+    step(a)
+    np.testing.assert_allclose(w.get_value(), w0 + a0 + np.cumsum(a0))

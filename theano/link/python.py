@@ -70,11 +70,7 @@ class CodeContext:
         """
         if var not in self.reusable:
             return None
-        # One cell per variable, however many code paths ask (the Numba tier's kernel
-        # and its NumPy fallback fill the same buffer).
-        if var not in self._buffer_cells:
-            self._buffer_cells[var] = self.ref([None], "buf")
-        cell = self._buffer_cells[var]
+        cell = self.buffer_cell(var)
         empty = self.ref(np.empty, "empty")
         name = self.local(f"{oname}_buf")
         dtype = var.type.dtype
@@ -83,6 +79,14 @@ class CodeContext:
             f"{name} = {cell}[0]",
             f"if {name} is None or {name}.shape != {shape_src}: {refill}",
         ], name
+
+    def buffer_cell(self, var) -> str:
+        """The global name of the one-element list keeping ``var``'s buffer: one cell
+        per variable, however many code paths ask (the Numba tier's kernel and its
+        NumPy fallback fill the same buffer)."""
+        if var not in self._buffer_cells:
+            self._buffer_cells[var] = self.ref([None], "buf")
+        return self._buffer_cells[var]
 
     def compile_graph(self, inputs, outputs):
         """A plain callable computing ``outputs`` from ``inputs`` (an inner graph)."""
@@ -166,6 +170,28 @@ def _alias_copies(overwritten, inputs, names, ctx):
             w = names[target]
             lines.append(f"if {x} is {w} or ({x}.base is not None or {w}.base is not None) "
                          f"and {share}({x}, {w}): {x} = {x}.copy(order='K')")  # fmt: skip
+    return lines
+
+
+def _borrowed_copies(ctx, inputs, outputs, names):
+    """Source copying any input that shares memory with a buffer kept for a borrowed
+    output (``x = f(x)`` with ``Out(..., borrow=True)``): the nodes write into that
+    buffer while others still read the input."""
+    exposed = list({id(v): v for v in outputs if v in ctx.exposed}.values())  # in order
+    if not exposed:
+        return []
+    share = ctx.ref(np.may_share_memory, "may_share")
+    lines = []
+    for var in inputs:
+        if not getattr(var.type, "ndim", 0) or not hasattr(var.type, "numpy_dtype"):
+            continue
+        x = names[var]
+        for kept in exposed:
+            cell = ctx.buffer_cell(kept)
+            b = f"{cell}[0]"
+            lines.append(f"if {b} is not None and ({x} is {b} or ({x}.base is not None or "
+                         f"{b}.base is not None) and {share}({x}, {b})): "
+                         f"{x} = {x}.copy(order='K')")  # fmt: skip
     return lines
 
 
@@ -253,6 +279,7 @@ def generate(inputs, outputs, returns=None, fn_name="graph", nodes=None, overrid
     deferred = list(deferred)
     overwritten = _overwritten_inputs(deferred, inputs)
     lines.extend("    " + ln for ln in _alias_copies(overwritten, inputs, names, ctx))
+    lines.extend("    " + ln for ln in _borrowed_copies(ctx, inputs, outputs, names))
     if frame is not None:
         lines.append("    try:")
     line_nodes = {}

@@ -139,14 +139,9 @@ def _elemwise_override(node, inames, onames, ctx):
         empty = ctx.ref(np.empty, "empty")
         fresh = f"{empty}({first}.shape, {node.outputs[0].dtype!r})"
         if buffer is not None:
+            # (An input sharing a borrowed output's kept buffer was copied at the start
+            # of the call: see `_borrowed_copies`.)
             body = [*buffer[0], f"{onames[0]} = {buffer[1]}"]
-            if node.outputs[0] in ctx.exposed:
-                # A borrowed output passed back in: the loop would overwrite rows that
-                # it reads later (a row input is read for every output row).
-                share = ctx.ref(np.may_share_memory, "may_share")
-                ins = sorted({inames[k] for k in [*distinct, *rows]})
-                overlap = " or ".join(f"{share}({name}, {onames[0]})" for name in ins)
-                body.append(f"if {overlap}: {onames[0]} = {fresh}")
         else:
             body = [f"{onames[0]} = {fresh}"]
         body.append(call([*args, addr(onames[0])]))

@@ -58,12 +58,31 @@ def test_big_values(optimizer):
 def test_what_is_not_an_error():
     x = T.dvector("x")
     i = T.lvector("i")
-    f = theano.function([x, i], [x * 2, i * 10**11], mode=NanGuardMode(False, False, True))
+    f = theano.function([x, i], [x * 2, i * 10**5], mode=NanGuardMode(False, False, False))
     nan_inf = np.array([np.nan, np.inf, -np.inf])
-    out, ints = f(nan_inf, np.array([1, 2]))  # integers are never checked
+    out, ints = f(nan_inf, np.array([1, 2]))
     assert np.array_equal(out, nan_inf * 2, equal_nan=True)
-    assert list(ints) == [10**11, 2 * 10**11]
+    assert list(ints) == [10**5, 2 * 10**5]
     assert f(np.array([]), np.array([], dtype="int64"))[0].size == 0
+    g = theano.function([x, i], [x * 2, i * 10**5], mode=NanGuardMode(False, False, True))
+    with pytest.raises(AssertionError, match=r"big value .* in output 0 of node Elemwise\{mul"):
+        g(np.ones(1), np.array([10**6]))  # integers are checked for big values
+    with pytest.raises(AssertionError, match="big value .* in the function's input x"):
+        g(np.array([np.inf]), np.array([1]))  # an infinity is big, as in Theano
+    g(np.array([np.nan]), np.array([1]))  # NaN is not
+
+
+@pytest.mark.parametrize("optimizer", REWRITES)
+def test_constants_are_checked_whatever_the_rewrites_fold(optimizer):
+    x = T.dvector("x")
+    mode = NanGuardMode(True, True, True, optimizer=optimizer)
+    floor = theano.function([x], T.maximum(x, T.constant(-np.inf)), mode=mode)
+    with pytest.raises(AssertionError, match="Inf.* in the constant"):
+        floor(np.ones(2))
+    folded = theano.function([x], T.log(T.constant(-1.0)) + 0.0, mode=mode,
+                             on_unused_input="ignore")  # fmt: skip
+    with np.errstate(invalid="ignore"), pytest.raises(AssertionError, match="NaN"):
+        folded(np.ones(2))
 
 
 def test_complex_values():

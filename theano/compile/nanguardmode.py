@@ -10,6 +10,7 @@ import numpy as np
 
 from theano.compile.mode import OPTIMIZERS, Mode
 from theano.configdefaults import config
+from theano.graph.basic import Constant
 
 # What Theano called a big value: a magnitude above this.
 BIG = 1e10
@@ -71,24 +72,39 @@ class _Guard:
         return self._calls(ctx, pairs)
 
     def node(self, node, inames, onames, ctx):
+        # Constants too (as Theano checked every variable): constant folding turns
+        # computed values into constants, and the rewrites must not hide them.
+        constants = [(name, f"the constant {var} (input {i} of node {node})")
+                     for i, (name, var) in enumerate(zip(inames, node.inputs))
+                     if isinstance(var, Constant)]  # fmt: skip
         pairs = [(name, f"output {k} of node {node}") for k, name in enumerate(onames)]
-        return (), self._calls(ctx, pairs)
+        return self._calls(ctx, constants), self._calls(ctx, pairs)
+
+    def outputs(self, names, variables, ctx):
+        # An output that is a constant (folded) is no node's output.
+        pairs = [(name, f"the constant output {k} ({var})")
+                 for k, (name, var) in enumerate(zip(names, variables))
+                 if isinstance(var, Constant)]  # fmt: skip
+        return self._calls(ctx, pairs)
 
     def check(self, value, where):
         """Report ``value`` if it holds what this guard treats as an error."""
-        if not isinstance(value, np.ndarray | np.generic) or value.dtype.kind not in "fc":
+        if not isinstance(value, np.ndarray | np.generic) or value.dtype.kind not in "fciu":
             return
         if value.size == 0:
             return
         found = []
-        if self.nan and np.isnan(value).any():
+        floats = value.dtype.kind in "fc"
+        if self.nan and floats and np.isnan(value).any():
             found.append("NaN")
-        if self.inf and np.isinf(value).any():
+        if self.inf and floats and np.isinf(value).any():
             found.append("Inf")
-        if self.big:
-            size = np.abs(np.asarray(value)).ravel()
-            size = size[np.isfinite(size)]
-            if size.size and size.max() > BIG:
+        if self.big:  # integers are checked too, and infinities are big when not Inf
+            magnitude = np.abs(np.asarray(value, dtype=None if floats else np.float64))
+            if floats:  # (an infinity is reported as Inf when Inf is an error)
+                magnitude = magnitude[~(np.isinf(magnitude) if self.inf else np.isnan(magnitude))]
+                magnitude = magnitude[~np.isnan(magnitude)]
+            if magnitude.size and magnitude.max() > BIG:
                 found.append(f"a big value (magnitude above {BIG:g})")
         if found:
             self._act(f"NanGuardMode found {' and '.join(found)} in {where}")

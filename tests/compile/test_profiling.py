@@ -124,3 +124,19 @@ def test_printed_at_exit():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
                           timeout=120, check=True)  # fmt: skip
     assert "Function profiling" in done.stderr and "Message: at exit" in done.stderr
+
+
+def test_pickled_and_copied_functions_stay_profiled():
+    import copy
+    import pickle
+
+    x = T.dvector("x")
+    f = theano.function([x], x * 2, profile="kept")
+    f(np.ones(2))
+    for g in (pickle.loads(pickle.dumps(f)), copy.copy(f), f.copy()):
+        assert g.profile is not None and g.profile is not f.profile
+        assert g.profile.message == "kept" and g.profile.fct_callcount == 0
+        g(np.ones(2))
+        assert g.profile.fct_callcount == 1
+    assert f.profile.fct_callcount == 1
+    assert theano.function([x], x * 2).copy().profile is None

@@ -541,9 +541,9 @@ def test_background_tier_serves_per_node_kernels_then_the_whole_graph(monkeypatc
     stages = []
     real = linker.TieredCompiler.__init__
 
-    def spy(self, built, install):
+    def spy(self, built, install, pinned=None):
         stages.extend(b.__name__ for b in built)
-        real(self, built, install)
+        real(self, built, install, pinned)
 
     monkeypatch.setattr(linker.TieredCompiler, "__init__", spy)
     x = T.matrix("x")

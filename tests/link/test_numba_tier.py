@@ -1171,3 +1171,19 @@ def test_a_kernel_being_built_does_not_hold_up_other_kernels(compiledir, monkeyp
         waiting.join(30)
     assert kernels.load_kernel(slow) is loaded
     assert not kernels._building
+
+
+def test_a_call_rebuilt_after_the_switch_keeps_the_tiers_flags(tmp_path):
+    x, y = T.dvectors("x", "y")
+    chosen = tmp_path / "chosen"
+    flags = {"base_compiledir": str(chosen), "numba.kernels": "all", "numba.whole_graph": False}
+    with theano.change_flags(**flags):
+        f = theano.function([x, y], T.tanh(T.tanh(x) * 2 + y) * 3,
+                            mode=Mode("numba", FAST_RUN.phases))  # fmt: skip
+        assert f.wait_for_tier(60) == "numba"
+    with theano.change_flags(base_compiledir=str(tmp_path / "other")):
+        f["y"] = np.ones(2)  # y had no stored value: the call is generated again
+    assert ".size <" not in f.call_source and kernel_calls(f) == 1
+    assert not (tmp_path / "other").exists()
+    expected = np.tanh(np.tanh([0.5, -1.0]) * 2 + 1) * 3
+    np.testing.assert_allclose(f(np.array([0.5, -1.0])), expected)

@@ -516,6 +516,7 @@ class Function:
         self._trust = False
         self.tier = "python"
         self._tiering = None
+        self._settings = None  # the Numba tier's flags, pinned when it is started
         self._checked, self._trusted, self.call_source, self._call_graphs = _build_call(self)
         self._start_numba_tier()
 
@@ -542,6 +543,7 @@ class Function:
         if not whole and not numba_linker.count_kernels(self.maker.nodes):
             return
         override = numba_linker._node_override
+        self._settings = numba_linker.settings()  # the flags its kernels are built with
 
         def per_node():
             generation = self._generation
@@ -563,7 +565,7 @@ class Function:
             built, fast_path, generation = stage
             with self._call_lock:
                 if generation != self._generation:  # f[name] = value meanwhile
-                    built = _build_call(self, override, install=False, fast_path=fast_path)
+                    built = self._call_for(override, fast_path)
                 self._override, self._fast_path = override, fast_path
                 self._checked, self._trusted, self.call_source, self._call_graphs = built
                 self.tier = "numba"
@@ -574,7 +576,17 @@ class Function:
             install(built if built is not None else per_node())
         else:
             stages = [per_node, whole_graph] if whole else [per_node]
-            self._tiering = numba_linker.TieredCompiler(stages, install).start()
+            self._tiering = numba_linker.TieredCompiler(stages, install, self._settings).start()
+
+    def _call_for(self, override, fast_path):
+        """`_build_call` again (a stored value changed), with the flags the Numba tier
+        was started with when it has kernels."""
+        if override is None or self._settings is None:
+            return _build_call(self, override, install=False, fast_path=fast_path)
+        from theano.link.numba.kernels import pinned_settings
+
+        with pinned_settings(self._settings):
+            return _build_call(self, override, install=False, fast_path=fast_path)
 
     def wait_for_tier(self, timeout=None) -> str:
         """Wait for a background Numba compile, if any; return the tier now in use."""
@@ -630,9 +642,8 @@ class Function:
             with self._call_lock:
                 self.containers[i] = Container(spec.variable.type, value)
                 self._generation += 1
-                self._checked, self._trusted, self.call_source, self._call_graphs = _build_call(
-                    self, self._override, fast_path=self._fast_path
-                )
+                built = self._call_for(self._override, self._fast_path)
+                self._checked, self._trusted, self.call_source, self._call_graphs = built
                 type(self).__call__ = self._trusted if self._trust else self._checked
         else:
             self.containers[i].storage[0] = value
@@ -657,6 +668,8 @@ class Function:
             if name is not None:
                 args[6] = name
             maker = FunctionMaker(*args)
+        if profile is None and self.profile is not None:  # a profiled function's copy too
+            profile = self.profile.message or True
         fn = maker.create(profile=as_profile(profile, name or self.name))
         swap = dict(swap or {})
         by_variable = {spec.variable: i for i, spec in enumerate(self.maker.inputs)}
@@ -682,9 +695,8 @@ class Function:
         if changed:
             with fn._call_lock:
                 fn._generation += 1  # a background tier building meanwhile rebuilds its call
-                fn._checked, fn._trusted, fn.call_source, fn._call_graphs = _build_call(
-                    fn, fn._override, install=False, fast_path=fn._fast_path
-                )
+                built = fn._call_for(fn._override, fn._fast_path)
+                fn._checked, fn._trusted, fn.call_source, fn._call_graphs = built
                 fn.input_storage = fn.containers
         fn.trust_input = self.trust_input
         return fn
@@ -713,11 +725,12 @@ class Function:
             None if c is None or spec.shared else c.storage[0]
             for c, spec in zip(self.containers, self.maker.inputs)
         ]
-        return _unpickle_function, (self.maker.build_args, stored, self._trust)
+        profiled = self.profile.message or True if self.profile is not None else None
+        return _unpickle_function, (self.maker.build_args, stored, self._trust, profiled)
 
 
-def _unpickle_function(build_args, stored, trust):
-    fn = FunctionMaker(*build_args).create()
+def _unpickle_function(build_args, stored, trust, profile=None):
+    fn = FunctionMaker(*build_args).create(profile=as_profile(profile, build_args[6]))
     for i, value in enumerate(stored):
         if value is not None:
             fn._store(i, value)  # a value set by f[name] = value may have had no container

@@ -136,3 +136,60 @@ def test_a_wrong_rewrite_is_a_bad_optimization(monkeypatch):
     with pytest.raises(BadOptimization, match="the update of s differs"):
         f(np.zeros(2))
     np.testing.assert_array_equal(s.get_value(), [0.0, 0.0])
+
+
+# ------------------------------------------------------- found by a review of it
+
+
+def test_functions_without_inputs():
+    f = theano.function([], T.constant(np.arange(3.0)) * 2, mode="DebugMode")
+    np.testing.assert_array_equal(f(), [0.0, 2.0, 4.0])
+    assert theano.function([], [], mode="DebugMode")() == []
+
+
+def test_a_failed_check_after_an_in_place_update_changes_nothing():
+    x = T.dscalar("x")
+    w = theano.shared(np.ones(3), "w")
+    f = theano.function([x], [], updates={w: w / x}, mode="DebugMode")
+    with np.errstate(divide="ignore"), pytest.raises(InvalidValueError):
+        f(0.0)
+    np.testing.assert_array_equal(w.get_value(), np.ones(3))
+    f(2.0)
+    np.testing.assert_array_equal(w.get_value(), np.full(3, 0.5))
+
+
+def test_a_rewrite_changing_a_shape_is_a_bad_optimization(monkeypatch):
+    from theano.tensor import rewriting
+
+    def wrong(fgraph, included, excluded):
+        for node in fgraph.toposort():
+            if "exp" in str(node.op):
+                fgraph.replace_all([(node.outputs[0], node.outputs[0][:1])], reason="wrong")
+                break
+        return [RewriteReport("wrong")]
+
+    monkeypatch.setitem(rewriting.PHASES, "specialize", wrong)
+    x = T.dvector("x")
+    f = theano.function([x], T.exp(x), mode="DebugMode")
+    with pytest.raises(BadOptimization, match="output 0"):
+        f(np.zeros(3))
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_stability_rewrites_are_not_bad_optimizations(dtype):
+    x = T.matrix("x", dtype=dtype)
+    outs = [T.log(1 - T.nnet.sigmoid(x)), T.log(T.nnet.softmax(x))]
+    f = theano.function([x], outs, mode="DebugMode")
+    values = {"float16": [[0.5, 1.0, 1.5, 2.0], [1.2, 0.7, 1.9, 0.6]],
+              "float32": [[0.0, -100.0, 10.0, 30.0]], "float64": [[0.0, -740.0, 30.0, 12.0]]}  # fmt: skip
+    with np.errstate(all="ignore"):
+        f(np.array(values[dtype], dtype=dtype))
+
+
+def test_uninitialized_memory_is_not_compared():
+    x = T.dvector("x")
+    n = x.shape[0]
+    f = theano.function([x], T.set_subtensor(T.empty((n,))[:n], x) * 2,
+                        mode=DebugMode(optimizer=None))  # fmt: skip
+    for size in range(3, 300, 7):
+        np.testing.assert_array_equal(f(np.arange(size, dtype=float)), np.arange(size) * 2.0)

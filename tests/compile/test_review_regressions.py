@@ -228,3 +228,45 @@ def test_borrowed_outputs_passed_back_in_are_read_before_being_overwritten(mode_
     a0, w0 = a.copy(), w.get_value()
     step(a)
     np.testing.assert_allclose(w.get_value(), w0 + a0 + np.cumsum(a0))
+
+
+def test_imag_and_views_of_views_are_new_arrays(mode):
+    s = theano.shared(np.array([1 + 2j, 3 + 4j]), "s")
+    f = theano.function([], [T.imag(s), T.real(T.real(s))], updates={s: s * 2}, mode=mode)
+    imag, real = f()
+    np.testing.assert_array_equal(imag, [2.0, 4.0])
+    np.testing.assert_array_equal(real, [1.0, 3.0])
+    f()
+    np.testing.assert_array_equal(imag, [2.0, 4.0])  # not changed by the next call
+    z = T.zvector("z")
+    value = np.array([1 + 2j])
+    assert not np.shares_memory(theano.function([z], T.imag(z), mode=mode)(value), value)
+
+
+def test_inputs_named_like_generated_names_or_builtins(mode):
+    i, y = T.lvector("i"), T.dvector("v6_")
+    f = theano.function([i, y], [T.extra_ops.bincount(i), y * 2], mode=mode)
+    counts, doubled = f(np.array([0, 1, 1]), np.ones(3))
+    np.testing.assert_array_equal(counts, [1, 2])
+    np.testing.assert_array_equal(doubled, [2.0, 2.0, 2.0])
+    a, b = T.dvector("Exception"), T.dvector("b")
+    g = theano.function([a, b], a + b, mode=mode)
+    with pytest.raises(ValueError):
+        g(np.ones(3), np.ones(4))
+    np.testing.assert_array_equal(g(Exception=np.ones(2), b=np.ones(2)), [2.0, 2.0])
+
+
+def test_only_borrowed_outputs_get_alias_checks_for_kept_buffers():
+    x = T.dvector("x")
+    w = theano.shared(np.ones(3), "w")
+    step = theano.function([x], [], updates={w: w / x}, mode="FAST_RUN")
+    assert "_buf" not in step.call_source
+
+
+def test_builtin_names_as_inputs_on_the_numba_tier():
+    a, b = T.dvector("type"), T.dvector("Exception")
+    f = theano.function([a, b], (a * b + a).sum(), mode="NUMBA")
+    assert f(np.ones(3), np.ones(3)) == 6.0
+    assert f(type=np.ones(2), Exception=np.ones(2)) == 4.0
+    with pytest.raises(ValueError):
+        f(np.ones(3), np.ones(4))

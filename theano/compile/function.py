@@ -422,11 +422,17 @@ class FunctionMaker:
         self._reusable = frozenset(reusable)
         return self._reusable
 
+    def borrowed_outputs(self):
+        """The outputs declared ``Out(borrow=True)`` (their buffers may be kept)."""
+        fg = self.fgraph
+        return [fg.outputs[k] for k in range(self.n_outputs) if self.outputs[k].borrow]
+
     def graph_function(self):
         """The graph alone as a plain generated function (what ``f.source`` shows)."""
         fg = self.fgraph
         gf = generate(fg.inputs, fg.outputs, returns=self._return_templates(), nodes=self.nodes,
-                      reusable=self.reusable_buffers(), deferred=self.deferred)  # fmt: skip
+                      reusable=self.reusable_buffers(), deferred=self.deferred,
+                      exposed=self.borrowed_outputs())  # fmt: skip
         gf.fn.__globals__.update(_asarray=np.asarray, _array=np.array)
         return gf
 
@@ -669,7 +675,7 @@ class Function:
                 args[6] = name
             maker = FunctionMaker(*args)
         if profile is None and self.profile is not None:  # a profiled function's copy too
-            profile = self.profile.message or True
+            profile = name or self.profile.message or True
         fn = maker.create(profile=as_profile(profile, name or self.name))
         swap = dict(swap or {})
         by_variable = {spec.variable: i for i, spec in enumerate(self.maker.inputs)}
@@ -865,7 +871,7 @@ def _build_call(fn, override=None, install=True, fast_path=None):
         gf = generate(fg.inputs, fg.outputs, returns=templates, nodes=maker.nodes,
                       reusable=maker.reusable_buffers(), deferred=maker.deferred,
                       override=override, frame=frame, fast_path=fast_path,
-                      observer=observer)  # fmt: skip
+                      observer=observer, exposed=maker.borrowed_outputs())  # fmt: skip
         graphs.append(gf)
         fns.append(gf.fn if stats is None else stats.timed_call(gf.fn))
     if install:

@@ -171,6 +171,7 @@ class Observers:
 
     def __init__(self, *observers):
         self.observers = observers
+        self.protects_updates = any(getattr(o, "protects_updates", False) for o in observers)
 
     def inputs(self, names, variables, ctx):
         return [ln for o in self.observers for ln in o.inputs(names, variables, ctx)]

@@ -196,7 +196,8 @@ def _borrowed_copies(ctx, inputs, outputs, names):
 
 
 def generate(inputs, outputs, returns=None, fn_name="graph", nodes=None, override=None,
-             frame=None, reusable=(), deferred=(), fast_path=None, observer=None):  # fmt: skip
+             frame=None, reusable=(), deferred=(), fast_path=None, observer=None,
+             exposed=()):  # fmt: skip
     """Generate and ``exec`` one function computing ``outputs`` from ``inputs``.
 
     Parameters
@@ -219,6 +220,9 @@ def generate(inputs, outputs, returns=None, fn_name="graph", nodes=None, overrid
         graph into ``Function.__call__`` this way, saving a call per call).
     reusable : set of Variable
         Values whose buffers may be kept between calls (`CodeContext.output_buffer`).
+    exposed : list of Variable
+        The outputs returned as they are although their buffers are kept (borrowed):
+        an input sharing one of those buffers is copied when the call starts.
     deferred : list of Apply
         The trailing nodes that overwrite shared values: before the first of them runs,
         every one's ``op.precheck`` lines run, so a call fails before any is written.
@@ -234,7 +238,8 @@ def generate(inputs, outputs, returns=None, fn_name="graph", nodes=None, overrid
         inputs, and its ``node(node, inames, onames, ctx)`` gives ``(before, after)``
         lines around each node's code (errors they raise name the node); an optional
         ``outputs(names, variables, ctx)`` gives lines run on the results, before
-        the updates are committed.
+        the updates are committed; with ``protects_updates`` true, shared values
+        updated in place are always written into copies (its checks may fail later).
 
     0-d tensors travel as NumPy scalars inside the function: arithmetic on them is
     several times cheaper than on 0-d arrays, and results are the same.
@@ -242,7 +247,7 @@ def generate(inputs, outputs, returns=None, fn_name="graph", nodes=None, overrid
     ctx = CodeContext()
     ctx.reusable = frozenset(reusable)
     # Kept buffers the caller sees (borrowed outputs): the next call's inputs may be them.
-    ctx.exposed = frozenset(v for v in outputs if v in ctx.reusable)
+    ctx.exposed = frozenset(v for v in exposed if v in ctx.reusable)
     names: dict[Variable, str] = {}
     used: set[str] = set()
     ctx.reserved = used
@@ -309,7 +314,9 @@ def generate(inputs, outputs, returns=None, fn_name="graph", nodes=None, overrid
             # made errors) after a ufunc has written its output: the updates then
             # write into copies, so that a call that raises leaves the shared values
             # as they were.
-            if overwritten:
+            if overwritten and getattr(observer, "protects_updates", False):
+                lines.extend(f"{pad}{names[v]} = {names[v]}.copy(order='K')" for v in overwritten)
+            elif overwritten:
                 raises = ctx.ref(numpy_errors.may_raise, "fp_errors_raise")
                 lines.append(f"{pad}if {raises}():")
                 lines.extend(f"{pad}    {names[v]} = {names[v]}.copy(order='K')"
@@ -340,7 +347,10 @@ def generate(inputs, outputs, returns=None, fn_name="graph", nodes=None, overrid
     if frame is not None:
         if not nodes:
             lines.append("        pass")
-        lines += ["    except Exception as _err:", "        self._annotate(_err)", "        raise"]
+        # (_Exception: a parameter may be named Exception, and names starting with _
+        # are never parameters)
+        ctx.globals["_Exception"] = Exception
+        lines += ["    except _Exception as _err:", "        self._annotate(_err)", "        raise"]
         lines += frame.epilogue(outs)
         fn_name = "__call__"
     else:
@@ -357,7 +367,7 @@ def _perform_call(node, inames, onames, ctx):
     """Source that calls ``node.op.perform`` with fresh output storage."""
     perform = ctx.ref(node.op.perform, f"perform_{type(node.op).__name__}")
     nref = ctx.ref(node, f"node_{type(node.op).__name__}")
-    cells = [f"{o}_" for o in onames]
+    cells = [ctx.local(f"{o}_") for o in onames]  # (an input may be named v6_)
     lines = [f"{c} = [None]" for c in cells]
     lines.append(f"{perform}({nref}, [{', '.join(inames)}], [{', '.join(cells)}])")
     lines.extend(f"{o} = {c}[0]" for o, c in zip(onames, cells))

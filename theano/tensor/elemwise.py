@@ -286,7 +286,7 @@ class Elemwise(Op):
         direct = same_dtype and isinstance(ufunc, np.ufunc) and ufunc.nin == len(names)
         if self.inplace_pattern:
             return self._inplace_code(node, inames, onames, names, expr, direct, upcast, ctx)
-        if expr in inames or isinstance(self.scalar_op, scalar.Identity | scalar.Real):
+        if expr in inames or _views_an_input(self.scalar_op):
             expr = f"{expr}.copy()"  # the value itself (or a view): a new array
         lines = [f"{onames[0]} = {expr}"]
         buffer = self.output_buffer(node, inames, onames[0], ctx)
@@ -655,6 +655,23 @@ class Sum(_Accumulation):
         (x,) = inputs
         g = self._expand(gz[0], x)
         return [_cast_grad(Elemwise(scalar.second)(x, g), x)]
+
+
+_VIEWS = (scalar.Identity, scalar.Real, scalar.Imag)  # NumPy returns (a view of) the input
+
+
+def _views_an_input(scalar_op) -> bool:
+    """True when NumPy computes ``scalar_op`` as a view of an input (``np.real``,
+    ``np.imag``, or a composite of nothing else): its result must be copied."""
+    if isinstance(scalar_op, _VIEWS):
+        return True
+    outputs = getattr(scalar_op, "outputs", None)
+    if not isinstance(getattr(scalar_op, "inputs", None), list) or not outputs or len(outputs) != 1:
+        return False
+    var = outputs[0]
+    while var.owner is not None and isinstance(var.owner.op, _VIEWS):
+        var = var.owner.inputs[0]
+    return any(var is i for i in scalar_op.inputs)
 
 
 def _blocked_kernel(node):

@@ -1282,6 +1282,7 @@ class Plan:
         call = ctx.ref(self.kernel.fn, "graph_kernel")
         ident, empty = ctx.ref(id, "id"), ctx.ref(np.empty, "empty")
         ndarray = ctx.ref(np.ndarray, "ndarray")
+        kind = ctx.ref(type, "type")  # (an input may be named type)
         arena = ctx.ref([np.empty(0, np.uint8)], "arena")
         status = ctx.local("_status")
         # A local reference: the arena another call replaces stays alive for this one.
@@ -1309,7 +1310,7 @@ class Plan:
                 # ndim: trusted inputs are not checked, and outputs are allocated from
                 # their shapes before the kernel runs.
                 parts = [] if name in checked else [
-                    f"type({name}) is {ndarray}", f"{name}.dtype is {dtype}",
+                    f"{kind}({name}) is {ndarray}", f"{name}.dtype is {dtype}",
                     f"{name}.ndim == {ndim}"]  # fmt: skip
                 if ndim:  # large arrays: the usual code, at once
                     parts.append(f"{name}.size <= {ELEMENTS_MAX}")

@@ -195,18 +195,22 @@ def mlp_step(dtype):
     py = models.mlp_ours(dtype, params, mode="FAST_RUN")
     nb = models.mlp_ours(dtype, params, mode="NUMBA")
     slow = models.mlp_ours(dtype, params, mode="FAST_COMPILE")
-    row = {"ours": per_call(nb, x, y), "ours python tier": per_call(py, x, y)}
-    row["numpy"] = per_call(models.mlp_numpy(params), x, y)
+    steps = {"ours": nb, "ours python tier": py, "numpy": models.mlp_numpy(params)}
     if _installed("pytensor"):
-        row["pytensor"] = per_call(models.mlp_pytensor(dtype, params), x, y)
+        steps["pytensor"] = models.mlp_pytensor(dtype, params)
     if _installed("jax"):
-        row["jax"] = per_call(models.mlp_jax(params), x, y)
-    # The ceiling (the five products, each on its own) and the steps, timed in turns.
-    rounds = in_turns([lambda: nb(x, y), lambda: py(x, y), models.gemm_sequence(dtype),
-                       *models.gemm_products(dtype)])  # fmt: skip
-    ceiling = statistics.median(sum(r[3:]) for r in rounds)
-    ours, py_tier, sequence = (statistics.median(sum(r[3:]) / r[k] for r in rounds)
-                               for k in range(3))  # fmt: skip
+        steps["jax"] = models.mlp_jax(params)
+    # Every step, the ceiling (the five products, each on its own) and the products back
+    # to back, timed in turns: the machine's speed drifts by tens of percent during a
+    # run, and only times from the same rounds compare like with like.
+    calls = [lambda f=f: f(x, y) for f in steps.values()]
+    products = models.gemm_products(dtype)
+    rounds = in_turns([*calls, models.gemm_sequence(dtype), *products])
+    n = len(calls)
+    row = {name: statistics.median(r[k] for r in rounds) for k, name in enumerate(steps)}
+    ceiling = statistics.median(sum(r[n + 1 :]) for r in rounds)
+    ours, py_tier, sequence = (statistics.median(sum(r[n + 1:]) / r[k] for r in rounds)
+                               for k in (0, 1, n))  # fmt: skip
     fast_compile = per_call(slow, x, y)
     after, alone = models.reload_after_product(dtype)
     row["note"] = (f"GEMM-bound ceiling {_fmt_time(ceiling).strip()}: ours at {ours:.2f} of it "

@@ -199,11 +199,15 @@ def test_canonical_graphs_are_left_alone():
 def test_fill_removed_where_broadcasting_does_it(mode):
     x, y, z = T.dmatrices("x", "y", "z")
     v = T.dvector("v")
-    assert ops(T.fill(x, y) + z) == ["add"]
-    assert ops(T.fill(x, v) * z) == ["DimShuffle{x,0}", "mul"]
-    assert ops(T.fill(x, y)) == []
+    assert ops(T.fill(x, y) + x) == ["add"]
+    assert ops(T.fill(x, v) * x) == ["DimShuffle{x,0}", "mul"]
+    assert ops(T.fill(T.exp(x), v) * T.tanh(x))[-1] == "mul"  # elementwise keeps x's shape
+    # x's shape is z's only if checked: fill(x, y) + z raises when it is not.
+    assert "add" in ops(T.fill(x, y) + z) and "SpecifyShape" in ops(T.fill(x, y) + z)
+    assert ops(T.fill(x, y)) == ["second"] and ops(T.fill(x, T.exp(x))) == ["exp"]
     assert "second" in ops(T.fill(x, v))  # v alone lacks x's shape
-    check([T.fill(x, y) + z, T.fill(x, v) * z, T.fill(x, v), T.zeros_like(x) + z], mode)
+    check([T.fill(x, y) + z, T.fill(x, v) * z, T.fill(x, v), T.zeros_like(x) + z,
+           T.fill(x, y)], mode)  # fmt: skip
 
 
 def test_alloc_removed_where_broadcasting_does_it(mode):

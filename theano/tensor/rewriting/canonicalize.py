@@ -21,7 +21,7 @@ import numpy as np
 from theano import scalar
 from theano.graph.basic import Constant, Variable
 from theano.graph.rewriting.basic import node_rewriter
-from theano.tensor.broadcast import Rebroadcast, patternbroadcast
+from theano.tensor.broadcast import Rebroadcast, patternbroadcast, specify_shape
 from theano.tensor.elemwise import DimShuffle, Elemwise, Sum
 from theano.tensor.math import cast
 from theano.tensor.rewriting.basic import const_value, owner_is, same_type, scalar_op_of
@@ -583,11 +583,14 @@ def useless_fill(fgraph, node):
         return None
     out = node.outputs[0]
     if node.op.scalar_op == scalar.second and node.inputs[1].type == out.type:
-        return [node.inputs[1]]
+        # second(x, y) raises unless x's lengths are y's: kept where not known to be
+        # (a reader of it drops it below, checking x against its other inputs).
+        return None if _unchecked_lengths(out, [node.inputs[1]]) else [node.inputs[1]]
     values = [_filled_value(v) for v in node.inputs]
     if all(v is None for v in values):
         return None
     inputs = list(node.inputs)
+    dropped = []  # the fills and allocs removed, whose lengths must still be checked
     for i, value in enumerate(values):
         if value is None or value.dtype != inputs[i].dtype or value.ndim > out.ndim:
             continue
@@ -598,11 +601,60 @@ def useless_fill(fgraph, node):
         bcast = tuple(all(b for b in col) for col in zip(value_b, *(
             t.broadcastable for j, t in enumerate(inputs) if j != i)))  # fmt: skip
         if bcast == out.broadcastable:
+            dropped.append(inputs[i])
             inputs = trial
     if inputs == list(node.inputs):
         return None
     new = node.op(*inputs)
+    for filled in dropped:
+        lengths = _unchecked_lengths(filled, inputs)
+        if lengths:
+            # The fill's lengths must match the others' at run time, as before the
+            # rewrite (v + alloc(1, n) raises when n != len(v)).
+            new = specify_shape(new, [lengths.get(d, shape_i(new, d)) for d in range(new.ndim)])
     return [new] if new.type == out.type else None
+
+
+def _unchecked_lengths(filled, inputs):
+    """``{dim: length}`` of ``second(x, y)``'s ``x`` or ``alloc(y, *shape)``'s shape that
+    no input left in ``inputs`` is known to have: lengths to check at run time."""
+    node = filled.owner
+    lengths = {}
+    for d, broadcast in enumerate(filled.broadcastable):
+        if broadcast:
+            continue
+        if isinstance(node.op, Alloc):
+            length = node.inputs[1 + d]
+            source = length.owner
+            shaped = None
+            if source is not None and isinstance(source.op, Shape_i) and source.op.i == d:
+                shaped = source.inputs[0]
+        else:
+            shaped = node.inputs[0]
+            length = shape_i(shaped, d)
+        if shaped is not None and shaped.ndim == filled.ndim:
+            family = _same_length(shaped, d)
+            if any(_same_length(z, d) & family for z in inputs
+                   if z.ndim == filled.ndim and not z.broadcastable[d]):  # fmt: skip
+                continue
+        lengths[d] = length
+    return lengths
+
+
+def _same_length(var, d, limit=32):
+    """Ids of variables known to have ``var``'s length on dimension ``d``: ``var``, and
+    through elementwise ops, their inputs not broadcast on ``d`` (which must have the
+    output's length there), up to ``limit`` of them."""
+    seen, todo = set(), [var]
+    while todo and len(seen) < limit:
+        v = todo.pop()
+        if id(v) in seen:
+            continue
+        seen.add(id(v))
+        owner = v.owner
+        if owner is not None and isinstance(owner.op, Elemwise):
+            todo.extend(i for i in owner.inputs if i.ndim == v.ndim and not i.broadcastable[d])
+    return seen
 
 
 # ------------------------------------------------------------------- shape rewrites

@@ -270,3 +270,44 @@ def test_builtin_names_as_inputs_on_the_numba_tier():
     assert f(type=np.ones(2), Exception=np.ones(2)) == 4.0
     with pytest.raises(ValueError):
         f(np.ones(3), np.ones(4))
+
+
+@pytest.mark.parametrize("name", ["_in0", "_w", "class", "café", "_NODEF"])
+def test_inputs_whose_names_are_not_parameters_are_passed_by_keyword(name, mode):
+    a, b = T.dvector(name), T.dvector("b")
+    f = theano.function([a, b], a * 2 + b, mode=mode)
+    one, two = np.array([1.0, 2.0]), np.array([3.0, 4.0])
+    for trust in (False, True):
+        f.trust_input = trust
+        np.testing.assert_array_equal(f(**{name: one, "b": two}), [5.0, 8.0])
+    f.trust_input = False
+    with pytest.raises(TypeError, match="two values for its input"):
+        f(one, **{name: one, "b": two})
+    with pytest.raises(TypeError, match=rf"Unknown input or state: zz.*\({name}, b\)"):
+        f(one, zz=two)
+
+
+def test_an_input_named_max_on_the_numba_tier():
+    a = T.dvector("max")
+    f = theano.function([a], T.reshape(a, (2, -1)) * 2, mode="NUMBA")
+    np.testing.assert_array_equal(f(np.arange(4.0)), [[0.0, 2.0], [4.0, 6.0]])
+
+
+@pytest.mark.parametrize("any_mode", ["FAST_COMPILE", "FAST_RUN", "NUMBA"])
+def test_a_removed_alloc_still_checks_its_length(any_mode):
+    n, v = T.lscalar("n"), T.dvector("v")
+    x = T.dmatrix("x")
+    f = theano.function([n, v, x], [v + T.alloc(1.0, n), T.fill(x, 2.0) * v], mode=any_mode)
+    out, filled = f(3, np.zeros(3), np.ones((2, 3)))
+    np.testing.assert_array_equal(out, [1.0, 1.0, 1.0])
+    np.testing.assert_array_equal(filled, np.zeros((2, 3)))
+    with pytest.raises((ValueError, AssertionError)):
+        f(4, np.zeros(3), np.ones((2, 3)))
+    with pytest.raises((ValueError, AssertionError)):
+        f(3, np.zeros(3), np.ones((2, 4)))
+
+
+def test_gradient_fills_need_no_length_check():
+    x = T.dmatrix("x")
+    g = theano.function([x], T.grad((T.tanh(x) ** 2).sum(), x), mode="FAST_RUN")
+    assert not any("SpecifyShape" in str(n.op) for n in g.maker.fgraph.toposort())

@@ -770,6 +770,34 @@ def _check_input(spec, position, fname):
     return check
 
 
+def _by_name(fn, bound, extra, kw):
+    """Call ``fn`` again with keywords naming inputs whose names are not Python
+    parameters (``_w``, ``class``, ``café``: the generated ``__call__`` calls them
+    ``_arg<k>``); raise for too many arguments or unknown names."""
+    names = _user_names(fn)
+    if extra:
+        _bad_call(fn, names, extra, kw)
+    values = list(bound)
+    unknown = {}
+    for key, value in kw.items():
+        k = names.index(key) if key in names else -1
+        if k < 0:
+            unknown[key] = value
+        elif values[k] is not _NODEFAULT:
+            raise TypeError(f"{_where(fn.maker.name)} got two values for its input {key!r}")
+        else:
+            values[k] = value
+    if unknown:
+        _bad_call(fn, names, (), unknown)
+    return type(fn).__call__(fn, *values)
+
+
+def _user_names(fn):
+    """The explicit inputs' names as the user gave them (a placeholder where none)."""
+    specs = [s for s in fn.maker.inputs if not s.implicit]
+    return [s.name if s.name is not None else f"<input {k}>" for k, s in enumerate(specs)]
+
+
 def _bad_call(fn, names, extra, kw):
     """The error for positional arguments past the last input, or unknown keywords."""
     where = _where(fn.maker.name)
@@ -810,8 +838,8 @@ def _build_call(fn, override=None, install=True, fast_path=None):
     specs = maker.inputs
     explicit = [i for i, s in enumerate(specs) if not s.implicit]
     names = _param_names([specs[i] for i in explicit])
-    g = {"_NODEF": _NODEFAULT, "_ndarray": np.ndarray, "_type": type, "_bad_call": _bad_call,
-         "_names": tuple(names), "_asarray": np.asarray, "_array": np.array}  # fmt: skip
+    g = {"_NODEF": _NODEFAULT, "_ndarray": np.ndarray, "_type": type,
+         "_by_name": _by_name, "_asarray": np.asarray, "_array": np.array}  # fmt: skip
     params, checks, trusted_pre = [], [], []
     for pos, (i, pname) in enumerate(zip(explicit, names)):
         spec = specs[i]
@@ -829,7 +857,8 @@ def _build_call(fn, override=None, install=True, fast_path=None):
         trusted_pre.append(f"    if {pname} is _NODEF: _check{i}({pname})")
         checks.append(_check_src(spec, pname, i, g, pos, maker.name, 4))
     params += ["*_extra", "**_kw"]
-    guard = "    if _extra or _kw: _bad_call(self, _names, _extra, _kw)"
+    bound = f"({', '.join(names)}{',' if len(names) == 1 else ''})"
+    guard = f"    if _extra or _kw: return _by_name(self, {bound}, _extra, _kw)"
     input_names, loads = [], []
     for i, s in enumerate(specs):
         if s.implicit:

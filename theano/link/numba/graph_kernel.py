@@ -1344,7 +1344,8 @@ def _python_dim(dim, input_names):
             return f"({' + '.join(_python_dim(d, input_names) for d in parts[0])})"
         num, den = (" * ".join(_python_dim(d, input_names) for d in ds) or "1" for ds in parts)
         # Lengths the kernel declines (a zero divisor) must not fail the allocation.
-        return f"(({num}) // max({den}, 1))"
+        # (No builtin: an input may be named max.)
+        return f"(({num}) // (({den}) if ({den}) > 0 else 1))"
     if dim.origin is None:
         return "1"
     (kind, what), axis = dim.origin

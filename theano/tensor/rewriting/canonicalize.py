@@ -21,7 +21,7 @@ import numpy as np
 from theano import scalar
 from theano.graph.basic import Constant, Variable
 from theano.graph.rewriting.basic import node_rewriter
-from theano.tensor.broadcast import Rebroadcast, patternbroadcast, specify_shape
+from theano.tensor.broadcast import Rebroadcast, SpecifyShape, patternbroadcast, specify_shape
 from theano.tensor.elemwise import DimShuffle, Elemwise, Sum
 from theano.tensor.math import cast
 from theano.tensor.rewriting.basic import const_value, owner_is, same_type, scalar_op_of
@@ -585,7 +585,7 @@ def useless_fill(fgraph, node):
     if node.op.scalar_op == scalar.second and node.inputs[1].type == out.type:
         # second(x, y) raises unless x's lengths are y's: kept where not known to be
         # (a reader of it drops it below, checking x against its other inputs).
-        return None if _unchecked_lengths(out, [node.inputs[1]]) else [node.inputs[1]]
+        return None if _unchecked_lengths(fgraph, out, [node.inputs[1]]) else [node.inputs[1]]
     values = [_filled_value(v) for v in node.inputs]
     if all(v is None for v in values):
         return None
@@ -607,7 +607,7 @@ def useless_fill(fgraph, node):
         return None
     new = node.op(*inputs)
     for filled in dropped:
-        lengths = _unchecked_lengths(filled, inputs)
+        lengths = _unchecked_lengths(fgraph, filled, inputs)
         if lengths:
             # The fill's lengths must match the others' at run time, as before the
             # rewrite (v + alloc(1, n) raises when n != len(v)).
@@ -615,7 +615,7 @@ def useless_fill(fgraph, node):
     return [new] if new.type == out.type else None
 
 
-def _unchecked_lengths(filled, inputs):
+def _unchecked_lengths(fgraph, filled, inputs):
     """``{dim: length}`` of ``second(x, y)``'s ``x`` or ``alloc(y, *shape)``'s shape that
     no input left in ``inputs`` is known to have: lengths to check at run time."""
     node = filled.owner
@@ -631,29 +631,47 @@ def _unchecked_lengths(filled, inputs):
                 shaped = source.inputs[0]
         else:
             shaped = node.inputs[0]
+            if shaped.ndim != filled.ndim or shaped.broadcastable[d]:
+                continue  # x broadcasts there: the length is y's
             length = shape_i(shaped, d)
         if shaped is not None and shaped.ndim == filled.ndim:
-            family = _same_length(shaped, d)
-            if any(_same_length(z, d) & family for z in inputs
+            # Only lengths x has without a check (the fill's own inputs are not
+            # computed any more), against all the remaining inputs know.
+            inherited = _same_length(shaped, d, fgraph=fgraph, dropped=node)
+            if any(_same_length(z, d) & inherited for z in inputs
                    if z.ndim == filled.ndim and not z.broadcastable[d]):  # fmt: skip
                 continue
         lengths[d] = length
     return lengths
 
 
-def _same_length(var, d, limit=32):
+def _same_length(var, d, fgraph=None, dropped=None, limit=32):
     """Ids of variables known to have ``var``'s length on dimension ``d``: ``var``, and
-    through elementwise ops, their inputs not broadcast on ``d`` (which must have the
-    output's length there), up to ``limit`` of them."""
-    seen, todo = set(), [var]
+    through elementwise ops and shape checks, their inputs not broadcast on ``d``
+    (which must have the output's length there), up to ``limit`` of them.
+
+    With ``dropped`` (the fill a rewrite removes, whose shape input is ``var``): ops
+    the graph no longer computes do not check their inputs' lengths, so only lengths
+    that hold without a check are followed (through ops with one such input) until a
+    value another node still reads."""
+    seen, todo = set(), [(var, dropped is None)]
     while todo and len(seen) < limit:
-        v = todo.pop()
+        v, computed = todo.pop()
         if id(v) in seen:
             continue
         seen.add(id(v))
         owner = v.owner
-        if owner is not None and isinstance(owner.op, Elemwise):
-            todo.extend(i for i in owner.inputs if i.ndim == v.ndim and not i.broadcastable[d])
+        if owner is None:
+            continue
+        if not computed:
+            clients = fgraph.clients.get(v, ()) if fgraph is not None else ()
+            computed = any(client is not dropped for client, _ in clients)
+        if isinstance(owner.op, Elemwise):
+            full = [i for i in owner.inputs if i.ndim == v.ndim and not i.broadcastable[d]]
+            if computed or len(full) == 1:
+                todo.extend((i, computed) for i in full)
+        elif isinstance(owner.op, SpecifyShape) and owner.inputs[0].ndim == v.ndim:
+            todo.append((owner.inputs[0], computed))
     return seen
 
 

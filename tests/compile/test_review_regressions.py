@@ -311,3 +311,38 @@ def test_gradient_fills_need_no_length_check():
     x = T.dmatrix("x")
     g = theano.function([x], T.grad((T.tanh(x) ** 2).sum(), x), mode="FAST_RUN")
     assert not any("SpecifyShape" in str(n.op) for n in g.maker.fgraph.toposort())
+
+
+@pytest.mark.parametrize("any_mode", ["FAST_COMPILE", "FAST_RUN", "NUMBA"])
+def test_fills_of_broadcasting_shapes_and_of_dropped_sums(any_mode):
+    y, z, x = T.dmatrices("y", "z", "x")
+    r, s, c = T.drow("r"), T.dscalar("s"), T.dcol("c")
+    b = np.arange(6.0).reshape(2, 3)
+    f = theano.function([r, s, c, y, z], [T.fill(r, y) + z, T.fill(s, y) * z, T.fill(c, y) + z],
+                        mode=any_mode)  # fmt: skip
+    for out, want in zip(f(np.ones((1, 3)), 2.0, np.ones((2, 1)), b, b), [b + b, b * b, b + b]):
+        np.testing.assert_array_equal(out, want)
+    # x + z exists only as the fill's shape: its check (x's shape is z's) must stay.
+    g = theano.function([x, y, z], T.fill(x + z, y) * z, mode=any_mode)
+    np.testing.assert_array_equal(g(np.ones((2, 3)), b, b), b * b)
+    with pytest.raises((ValueError, AssertionError)):
+        g(np.ones((2, 4)), b, b)
+
+
+def test_keywords_never_bind_to_internal_parameter_names():
+    from theano.compile.profiling import ProfileStats
+
+    one, two = np.array([1.0, 2.0]), np.array([3.0, 4.0])
+    a, b = T.dvector("class"), T.dvector("_arg0")
+    f = theano.function([a, b], a * 10 + b)
+    np.testing.assert_array_equal(f(**{"class": one, "_arg0": two}), [13.0, 24.0])
+    np.testing.assert_array_equal(f(one, _arg0=two), [13.0, 24.0])
+    a, b = T.dvector("class"), T.dvector("b")
+    g = theano.function([a, b], a * 10 + b, profile=ProfileStats(atexit_print=False))
+    with pytest.raises(TypeError, match="Unknown input or state: _arg0"):
+        g(_arg0=one, b=two)
+    g(**{"class": one, "b": two})
+    assert g.profile.fct_callcount == 2  # the failed call and this one, each once
+    s, b = T.dvector("self"), T.dvector("b")
+    h = theano.function([s, b], s + b)
+    np.testing.assert_array_equal(h(**{"self": one, "b": two}), [4.0, 6.0])

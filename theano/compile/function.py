@@ -789,7 +789,8 @@ def _by_name(fn, bound, extra, kw):
             values[k] = value
     if unknown:
         _bad_call(fn, names, (), unknown)
-    return type(fn).__call__(fn, *values)
+    call = type(fn).__call__
+    return getattr(call, "__wrapped__", call)(fn, *values)  # (a profile counts one call)
 
 
 def _user_names(fn):
@@ -856,6 +857,12 @@ def _build_call(fn, override=None, install=True, fast_path=None):
         g[f"_check{i}"] = _check_input(spec, pos, maker.name)
         trusted_pre.append(f"    if {pname} is _NODEF: _check{i}({pname})")
         checks.append(_check_src(spec, pname, i, g, pos, maker.name, 4))
+    renamed = [k for k, (i, pname) in enumerate(zip(explicit, names))
+               if pname != specs[i].name]  # fmt: skip
+    if renamed:
+        # Parameters up to the last renamed one (_arg<k>) are positional only: a
+        # keyword goes to _by_name, which matches the inputs' own names.
+        params.insert(renamed[-1] + 1, "/")
     params += ["*_extra", "**_kw"]
     bound = f"({', '.join(names)}{',' if len(names) == 1 else ''})"
     guard = f"    if _extra or _kw: return _by_name(self, {bound}, _extra, _kw)"

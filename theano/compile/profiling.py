@@ -63,6 +63,7 @@ class ProfileStats:
                 stats.fct_call_time += _clock() - start
                 stats.fct_callcount += 1
 
+        __call__.__wrapped__ = call  # what a call re-dispatched from inside runs
         return __call__
 
     # -- reading

@@ -345,4 +345,42 @@ def test_keywords_never_bind_to_internal_parameter_names():
     assert g.profile.fct_callcount == 2  # the failed call and this one, each once
     s, b = T.dvector("self"), T.dvector("b")
     h = theano.function([s, b], s + b)
-    np.testing.assert_array_equal(h(**{"self": one, "b": two}), [4.0, 6.0])
+    np.testing.assert_array_equal(h(self=one, b=two), [4.0, 6.0])
+
+
+def _fill_cases():
+    x, y, z, w = T.dmatrices("x", "y", "z", "w")
+    b, bad = np.ones((2, 3)), np.ones((2, 4))
+    return {
+        "specify_shape": ([x, y], T.fill(T.specify_shape(x, (2, 3)), y) + x, [(bad, bad), (b, b)]),
+        "gradient": (
+            [x, y, z],
+            T.grad((T.fill(x, y) * z).sum(), y),
+            [(b, b, bad), (bad, b, b), (b, b, b)],
+        ),  # fmt: skip
+        "z + x": ([x, y, z], T.fill(z + x, y) * z, [(bad, b, b), (b, b, b)]),
+        "x * w": ([x, y, z, w], T.fill(x * w, y) * z, [(b, b, b, bad), (b, b, b, b)]),
+        "nested": ([x, y, z], T.fill(T.fill(x, y), z) * z, [(b, bad, b), (b, b, b)]),
+        "alloc": ([x, y], y + T.alloc(1.0, x.shape[0], x.shape[1]), [(bad, b), (b, b)]),
+    }
+
+
+@pytest.mark.parametrize("case", list(_fill_cases()))
+def test_removed_fills_raise_where_fast_compile_raises(case):
+    inputs, out, calls = _fill_cases()[case]
+    fns = {m: theano.function(inputs, out, mode=m, on_unused_input="ignore")
+           for m in ("FAST_COMPILE", "FAST_RUN", "NUMBA")}  # fmt: skip
+    for args in calls:
+        results = {}
+        for m, f in fns.items():
+            try:
+                results[m] = np.asarray(f(*args))
+            except (ValueError, AssertionError):
+                results[m] = "raised"
+        want = results.pop("FAST_COMPILE")
+        for m, got in results.items():
+            if isinstance(want, str):
+                assert got == "raised", f"{m} returned a result where FAST_COMPILE raised"
+            else:
+                assert not isinstance(got, str), f"{m} raised where FAST_COMPILE did not"
+                np.testing.assert_array_equal(got, want)

@@ -21,7 +21,7 @@ import numpy as np
 from theano import scalar
 from theano.graph.basic import Constant, Variable
 from theano.graph.rewriting.basic import node_rewriter
-from theano.tensor.broadcast import Rebroadcast, SpecifyShape, patternbroadcast, specify_shape
+from theano.tensor.broadcast import Rebroadcast, SpecifyShape, patternbroadcast
 from theano.tensor.elemwise import DimShuffle, Elemwise, Sum
 from theano.tensor.math import cast
 from theano.tensor.rewriting.basic import const_value, owner_is, same_type, scalar_op_of
@@ -590,7 +590,6 @@ def useless_fill(fgraph, node):
     if all(v is None for v in values):
         return None
     inputs = list(node.inputs)
-    dropped = []  # the fills and allocs removed, whose lengths must still be checked
     for i, value in enumerate(values):
         if value is None or value.dtype != inputs[i].dtype or value.ndim > out.ndim:
             continue
@@ -600,18 +599,13 @@ def useless_fill(fgraph, node):
         # The output's pattern with this input replaced, computed without building nodes.
         bcast = tuple(all(b for b in col) for col in zip(value_b, *(
             t.broadcastable for j, t in enumerate(inputs) if j != i)))  # fmt: skip
-        if bcast == out.broadcastable:
-            dropped.append(inputs[i])
+        # The fill's lengths must be known to be the others': it raised when they
+        # were not (v + alloc(1, n) with n != len(v)), and so must the rewritten node.
+        if bcast == out.broadcastable and not _unchecked_lengths(fgraph, inputs[i], trial):
             inputs = trial
     if inputs == list(node.inputs):
         return None
     new = node.op(*inputs)
-    for filled in dropped:
-        lengths = _unchecked_lengths(fgraph, filled, inputs)
-        if lengths:
-            # The fill's lengths must match the others' at run time, as before the
-            # rewrite (v + alloc(1, n) raises when n != len(v)).
-            new = specify_shape(new, [lengths.get(d, shape_i(new, d)) for d in range(new.ndim)])
     return [new] if new.type == out.type else None
 
 
@@ -635,9 +629,9 @@ def _unchecked_lengths(fgraph, filled, inputs):
                 continue  # x broadcasts there: the length is y's
             length = shape_i(shaped, d)
         if shaped is not None and shaped.ndim == filled.ndim:
-            # Only lengths x has without a check (the fill's own inputs are not
-            # computed any more), against all the remaining inputs know.
-            inherited = _same_length(shaped, d, fgraph=fgraph, dropped=node)
+            # Only lengths x has without a check (what computes it may not run any
+            # more), against all the remaining inputs know (they are computed).
+            inherited = _same_length(shaped, d, inherited_only=True)
             if any(_same_length(z, d) & inherited for z in inputs
                    if z.ndim == filled.ndim and not z.broadcastable[d]):  # fmt: skip
                 continue
@@ -645,33 +639,30 @@ def _unchecked_lengths(fgraph, filled, inputs):
     return lengths
 
 
-def _same_length(var, d, fgraph=None, dropped=None, limit=32):
+def _same_length(var, d, inherited_only=False, limit=32):
     """Ids of variables known to have ``var``'s length on dimension ``d``: ``var``, and
     through elementwise ops and shape checks, their inputs not broadcast on ``d``
     (which must have the output's length there), up to ``limit`` of them.
 
-    With ``dropped`` (the fill a rewrite removes, whose shape input is ``var``): ops
-    the graph no longer computes do not check their inputs' lengths, so only lengths
-    that hold without a check are followed (through ops with one such input) until a
-    value another node still reads."""
-    seen, todo = set(), [(var, dropped is None)]
+    ``inherited_only``: only lengths that hold without any check running (through
+    elementwise ops with one such input): the fill a rewrite removes takes the
+    checks of the ops computing its shape input with it."""
+    seen, todo = set(), [var]
     while todo and len(seen) < limit:
-        v, computed = todo.pop()
+        v = todo.pop()
         if id(v) in seen:
             continue
         seen.add(id(v))
         owner = v.owner
         if owner is None:
             continue
-        if not computed:
-            clients = fgraph.clients.get(v, ()) if fgraph is not None else ()
-            computed = any(client is not dropped for client, _ in clients)
         if isinstance(owner.op, Elemwise):
             full = [i for i in owner.inputs if i.ndim == v.ndim and not i.broadcastable[d]]
-            if computed or len(full) == 1:
-                todo.extend((i, computed) for i in full)
-        elif isinstance(owner.op, SpecifyShape) and owner.inputs[0].ndim == v.ndim:
-            todo.append((owner.inputs[0], computed))
+            if not inherited_only or len(full) == 1:
+                todo.extend(full)
+        elif (isinstance(owner.op, SpecifyShape) and not inherited_only
+              and owner.inputs[0].ndim == v.ndim):  # fmt: skip
+            todo.append(owner.inputs[0])
     return seen
 
 

@@ -384,3 +384,12 @@ def test_removed_fills_raise_where_fast_compile_raises(case):
             else:
                 assert not isinstance(got, str), f"{m} raised where FAST_COMPILE did not"
                 np.testing.assert_array_equal(got, want)
+
+
+def test_a_zero_d_alloc(mode):
+    s, n = T.dscalar("s"), T.lscalar("n")
+    f = theano.function([s, n], [T.alloc(s), T.alloc(s, n), T.alloc(0.0, n, 2)], mode=mode)
+    zero_d, vector, zeros = f(2.0, 3)
+    assert zero_d.shape == () and float(zero_d) == 2.0
+    np.testing.assert_array_equal(vector, [2.0, 2.0, 2.0])
+    np.testing.assert_array_equal(zeros, np.zeros((3, 2)))

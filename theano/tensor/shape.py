@@ -277,7 +277,7 @@ class Alloc(Op):
         return Apply(self, [value, *dims], [TensorType(value.dtype, bcast)()])
 
     def py_code(self, node, inames, onames, ctx):
-        dims = ", ".join(inames[1:])
+        dims = "".join(f"{d}, " for d in inames[1:])  # a tuple, () for a 0-d alloc
         dtype = node.outputs[0].dtype
         value = node.inputs[0]
         from theano.tensor.elemwise import DimShuffle
@@ -288,9 +288,9 @@ class Alloc(Op):
             zeros = ctx.ref(
                 np.zeros, "zeros"
             )  # all bits zero (not -0.0): calloc'd, faster than full
-            return f"{onames[0]} = {zeros}(({dims},), dtype={dtype!r})"
+            return f"{onames[0]} = {zeros}(({dims}), dtype={dtype!r})"
         full = ctx.ref(np.full, "full")
-        return f"{onames[0]} = {full}(({dims},), {inames[0]}, dtype={dtype!r})"
+        return f"{onames[0]} = {full}(({dims}), {inames[0]}, dtype={dtype!r})"
 
     def perform(self, node, inputs, output_storage):
         value, *dims = inputs

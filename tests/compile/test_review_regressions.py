@@ -362,6 +362,12 @@ def _fill_cases():
         "x * w": ([x, y, z, w], T.fill(x * w, y) * z, [(b, b, b, bad), (b, b, b, b)]),
         "nested": ([x, y, z], T.fill(T.fill(x, y), z) * z, [(b, bad, b), (b, b, b)]),
         "alloc": ([x, y], y + T.alloc(1.0, x.shape[0], x.shape[1]), [(bad, b), (b, b)]),
+        # an alloc broadcasts a value of length 1 that its type does not call broadcastable
+        "alloc of a vector": (
+            [w, x],
+            T.alloc(w[0], x.shape[0], x.shape[1]) + x,
+            [(np.ones((2, 1)), b), (b, b), (bad, b)],
+        ),  # fmt: skip
     }
 
 

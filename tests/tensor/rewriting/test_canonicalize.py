@@ -213,10 +213,13 @@ def test_fill_removed_where_broadcasting_does_it(mode):
 def test_alloc_removed_where_broadcasting_does_it(mode):
     x = T.dmatrix("x")
     v = T.dvector("v")
-    assert "Alloc" not in ops(T.alloc(v, x.shape[0], x.shape[1]) * x)
-    assert "Alloc" in ops(T.alloc(v, 3, 3) * x)  # 3 is not known to be x's length
+    s = T.dscalar("s")
+    assert "Alloc" not in ops(T.alloc(s, x.shape[0], x.shape[1]) * x)
+    assert "Alloc" in ops(T.alloc(s, 3, 3) * x)  # 3 is not known to be x's length
+    # v may have length 1, which the alloc broadcasts and the product would refuse
+    assert "Alloc" in ops(T.alloc(v, x.shape[0], x.shape[1]) * x)
     assert "Alloc" in ops(T.alloc(v, 3, 3) * v)
-    check([T.alloc(v, 3, 3) * x, T.alloc(v, 3, 3) * v,
+    check([T.alloc(v, 3, 3) * x, T.alloc(v, 3, 3) * v, T.alloc(s, x.shape[0], x.shape[1]) * x,
            T.alloc(v, x.shape[0], x.shape[1]) * x], mode)  # fmt: skip
 
 

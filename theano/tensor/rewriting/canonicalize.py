@@ -601,7 +601,8 @@ def useless_fill(fgraph, node):
             t.broadcastable for j, t in enumerate(inputs) if j != i)))  # fmt: skip
         # The fill's lengths must be known to be the others': it raised when they
         # were not (v + alloc(1, n) with n != len(v)), and so must the rewritten node.
-        if bcast == out.broadcastable and not _unchecked_lengths(fgraph, inputs[i], trial):
+        if (bcast == out.broadcastable and not _unchecked_lengths(fgraph, inputs[i], trial)
+                and _value_fits(inputs[i], value, trial)):  # fmt: skip
             inputs = trial
     if inputs == list(node.inputs):
         return None
@@ -637,6 +638,25 @@ def _unchecked_lengths(fgraph, filled, inputs):
                 continue
         lengths[d] = length
     return lengths
+
+
+def _value_fits(filled, value, inputs):
+    """True when ``value`` may replace the fill or alloc ``filled`` in an elementwise op:
+    an alloc broadcasts a value of length 1 where its type does not say so, which the
+    op would refuse; so each such length must be known to be another input's."""
+    if not isinstance(filled.owner.op, Alloc):
+        return True  # second(x, y) broadcasts y by its type only
+    pad = filled.ndim - value.ndim
+    for d, broadcast in enumerate(value.broadcastable):
+        if broadcast:
+            continue
+        if value.ndim != filled.ndim:
+            return False
+        family = _same_length(value, d, inherited_only=True)
+        if not any(_same_length(z, d) & family for z in inputs
+                   if z is not value and z.ndim == filled.ndim and not z.broadcastable[d + pad]):  # fmt: skip
+            return False
+    return True
 
 
 def _same_length(var, d, inherited_only=False, limit=32):

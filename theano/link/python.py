@@ -151,47 +151,26 @@ def _overwritten_inputs(deferred, inputs):
     return list(found.values())
 
 
-def _alias_copies(overwritten, inputs, names, ctx):
-    """Source copying any other input that shares memory with a value updated in
-    place (``f(w.get_value(borrow=True))`` with ``w`` updated): read after the update
-    has written, it would show the new value. Arrays owning their memory never share
-    it, so the usual call pays two attribute reads per pair."""
-    lines = []
-    share = ctx.ref(np.may_share_memory, "may_share")
-    for var in inputs:
-        if (
-            any(var is v for v in overwritten)
-            or not getattr(var.type, "ndim", 0)
-            or not hasattr(var.type, "numpy_dtype")
-        ):
-            continue
-        x = names[var]
-        for target in overwritten:
-            w = names[target]
-            lines.append(f"if {x} is {w} or ({x}.base is not None or {w}.base is not None) "
-                         f"and {share}({x}, {w}): {x} = {x}.copy(order='K')")  # fmt: skip
-    return lines
-
-
-def _borrowed_copies(ctx, inputs, outputs, names):
-    """Source copying any input that shares memory with a buffer kept for a borrowed
-    output (``x = f(x)`` with ``Out(..., borrow=True)``): the nodes write into that
-    buffer while others still read the input."""
-    exposed = list({id(v): v for v in outputs if v in ctx.exposed}.values())  # in order
-    if not exposed:
-        return []
+def _copies_of_shared_inputs(inputs, names, others, ctx, may_be_none=False):
+    """Source copying each array input that shares memory with one of ``others``
+    (source expressions of arrays, or of None with ``may_be_none``): an input that
+    is, or views, a shared
+    value updated in place (``f(w.get_value(borrow=True))``) or a buffer kept for a
+    borrowed output (``x = f(x)``) would be read after the call has written it.
+    Arrays owning their memory never share it, so the usual call pays an identity
+    test and two attribute reads per pair."""
     share = ctx.ref(np.may_share_memory, "may_share")
     lines = []
     for var in inputs:
         if not getattr(var.type, "ndim", 0) or not hasattr(var.type, "numpy_dtype"):
             continue
         x = names[var]
-        for kept in exposed:
-            cell = ctx.buffer_cell(kept)
-            b = f"{cell}[0]"
-            lines.append(f"if {b} is not None and ({x} is {b} or ({x}.base is not None or "
-                         f"{b}.base is not None) and {share}({x}, {b})): "
-                         f"{x} = {x}.copy(order='K')")  # fmt: skip
+        for other in others:
+            test = (f"({x} is {other} or ({x}.base is not None or {other}.base is not None) "
+                    f"and {share}({x}, {other}))")  # fmt: skip
+            if may_be_none:
+                test = f"{other} is not None and {test}"
+            lines.append(f"if {test}: {x} = {x}.copy(order='K')")
     return lines
 
 
@@ -283,8 +262,12 @@ def generate(inputs, outputs, returns=None, fn_name="graph", nodes=None, overrid
             lines.append(f"    {names[var]} = {names[var]}[()]")
     deferred = list(deferred)
     overwritten = _overwritten_inputs(deferred, inputs)
-    lines.extend("    " + ln for ln in _alias_copies(overwritten, inputs, names, ctx))
-    lines.extend("    " + ln for ln in _borrowed_copies(ctx, inputs, outputs, names))
+    readers = [v for v in inputs if not any(v is w for w in overwritten)]
+    shared = [names[v] for v in overwritten]
+    lines.extend("    " + ln for ln in _copies_of_shared_inputs(readers, names, shared, ctx))
+    kept = [v for v in {id(v): v for v in exposed}.values() if v in ctx.exposed]
+    buffers = [f"{ctx.buffer_cell(v)}[0]" for v in kept]
+    lines.extend("    " + ln for ln in _copies_of_shared_inputs(inputs, names, buffers, ctx, True))
     if frame is not None:
         lines.append("    try:")
     line_nodes = {}
@@ -314,13 +297,12 @@ def generate(inputs, outputs, returns=None, fn_name="graph", nodes=None, overrid
             # made errors) after a ufunc has written its output: the updates then
             # write into copies, so that a call that raises leaves the shared values
             # as they were.
-            if overwritten and getattr(observer, "protects_updates", False):
-                lines.extend(f"{pad}{names[v]} = {names[v]}.copy(order='K')" for v in overwritten)
-            elif overwritten:
+            copies = [f"{names[v]} = {names[v]}.copy(order='K')" for v in overwritten]
+            if copies and not getattr(observer, "protects_updates", False):
                 raises = ctx.ref(numpy_errors.may_raise, "fp_errors_raise")
                 lines.append(f"{pad}if {raises}():")
-                lines.extend(f"{pad}    {names[v]} = {names[v]}.copy(order='K')"
-                             for v in overwritten)  # fmt: skip
+                copies = ["    " + ln for ln in copies]
+            lines.extend(pad + ln for ln in copies)
         inames = [name_of(v) for v in node.inputs]
         onames = []
         for out in node.outputs:
